@@ -155,7 +155,7 @@ pub async fn seed(
                 let conv = corpus::conversation(&mut rng, i, n, opts.customers);
                 let written = write_conversation(store.as_ref(), conv).await?;
                 let total = done_messages.fetch_add(written, Ordering::Relaxed) + written;
-                if i % 10_000 == 0 {
+                if i.is_multiple_of(10_000) {
                     progress(total, opts.messages);
                 }
             }

@@ -70,8 +70,7 @@ pub fn verify_chain<'a>(
     events: impl IntoIterator<Item = (EventContent<'a>, Hash, Hash)>,
 ) -> Result<(), ChainError> {
     let mut prev = GENESIS;
-    let mut expected = 1;
-    for (content, prev_hash, hash) in events {
+    for (expected, (content, prev_hash, hash)) in (1..).zip(events) {
         if content.seq != expected {
             return Err(ChainError::Gap {
                 seq: content.seq,
@@ -85,7 +84,6 @@ pub fn verify_chain<'a>(
             return Err(ChainError::Altered { seq: content.seq });
         }
         prev = hash;
-        expected += 1;
     }
     Ok(())
 }

@@ -167,10 +167,10 @@ impl Query {
         {
             if c.is_alphanumeric() {
                 start.get_or_insert(i);
-            } else if let Some(s) = start.take() {
-                if self.matches_word(&text[s..i]) {
-                    spans.push((s, i));
-                }
+            } else if let Some(s) = start.take()
+                && self.matches_word(&text[s..i])
+            {
+                spans.push((s, i));
             }
         }
         let first = spans.first().map(|&(s, _)| s).unwrap_or(0);

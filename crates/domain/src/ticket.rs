@@ -121,12 +121,6 @@ word_enum!(
     }
 );
 
-impl Default for Priority {
-    fn default() -> Self {
-        Priority::Normal
-    }
-}
-
 impl TicketStatus {
     /// A closed ticket takes no more messages: a customer who writes again opens a new one.
     pub fn accepts_messages(self) -> bool {
