@@ -135,6 +135,25 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
 
+-- A tsvector holds at most 1 MB, and a ticket's document only grows. Appending keeps
+-- positions (for ranking) while the document is small, drops them once it is large, and stops
+-- adding terms rather than refuse a message when even that would not fit. The first size is
+-- the stored (possibly compressed) one, hence the wide margin below 1 MB.
+CREATE FUNCTION trustdesk_tsvector_append(acc tsvector, more tsvector) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN pg_column_size(acc) + pg_column_size(more) <= 131072 THEN acc || more
+        WHEN pg_column_size(strip(acc)) + pg_column_size(strip(more)) <= 524288
+            THEN strip(acc) || strip(more)
+        ELSE acc
+    END
+$$;
+CREATE AGGREGATE trustdesk_tsvector_agg(tsvector) (
+    SFUNC = trustdesk_tsvector_append,
+    STYPE = tsvector,
+    INITCOND = ''
+);
+
 -- One search document per ticket. `head` holds what can change in place (subject, customer
 -- name and identities) and is rebuilt on such changes; `body` only ever grows, one message at
 -- a time, so adding a message never re-reads the ticket's earlier messages.

@@ -18,6 +18,24 @@ const MAX_HITS: u32 = 500;
 /// Characters of context in a snippet.
 const SNIPPET_CHARS: usize = 160;
 
+/// At most this much analyzer output is indexed per text (a message, a head): far below the
+/// 1 MB a tsvector can hold, and more words than any real message has.
+const MAX_INDEXED_BYTES: usize = 256 * 1024;
+
+/// What the index keeps of one text: the analyzer's output, cut at a word boundary when huge.
+pub(crate) fn terms(text: &str, lang: Option<Language>) -> String {
+    capped(index_text(text, lang))
+}
+
+fn capped(mut terms: String) -> String {
+    if terms.len() > MAX_INDEXED_BYTES {
+        // Terms are ASCII, so any byte index is a char boundary.
+        let cut = terms[..MAX_INDEXED_BYTES].rfind(' ').unwrap_or(0);
+        terms.truncate(cut);
+    }
+    terms
+}
+
 /// The part of a ticket's document that can change in place: subject and customer.
 pub(crate) fn head_text(
     subject: &str,
@@ -31,7 +49,7 @@ pub(crate) fn head_text(
     }
     parts.extend(identities.iter().map(|i| index_text(&i.value, lang)));
     parts.retain(|p| !p.is_empty());
-    parts.join(" ")
+    capped(parts.join(" "))
 }
 
 /// A new ticket's document.
@@ -61,7 +79,7 @@ pub(crate) async fn append_message(
     message: MessageId,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE ticket_search s SET body = s.body || m.terms \
+        "UPDATE ticket_search s SET body = trustdesk_tsvector_append(s.body, m.terms) \
          FROM messages m WHERE m.id = $2 AND s.ticket_id = $1",
     )
     .bind(ticket.db_key())
@@ -142,25 +160,29 @@ pub(crate) async fn reindex_messages(
             .fetch_all(&mut *conn)
             .await
             .map_err(db)?;
-    let (ids, terms): (Vec<i64>, Vec<String>) = messages
+    let (ids, analysed): (Vec<i64>, Vec<String>) = messages
         .into_iter()
-        .map(|(id, text)| (id, index_text(&text, lang)))
+        .map(|(id, text)| (id, terms(&text, lang)))
         .unzip();
     sqlx::query(
         "UPDATE messages m SET terms = to_tsvector('simple', u.terms) \
          FROM UNNEST($1::bigint[], $2::text[]) AS u(id, terms) WHERE m.id = u.id",
     )
     .bind(&ids)
-    .bind(&terms)
+    .bind(&analysed)
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    sqlx::query("UPDATE ticket_search SET body = to_tsvector('simple', $2) WHERE ticket_id = $1")
-        .bind(ticket.db_key())
-        .bind(terms.join(" "))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+    sqlx::query(
+        "UPDATE ticket_search SET body = COALESCE( \
+             (SELECT trustdesk_tsvector_agg(m.terms ORDER BY m.id) FROM messages m \
+              WHERE m.ticket_id = $1), ''::tsvector) \
+         WHERE ticket_id = $1",
+    )
+    .bind(ticket.db_key())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
     Ok(())
 }
 
@@ -283,4 +305,18 @@ pub(crate) async fn search(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(SearchResults { total, hits })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_texts_are_cut_at_a_word() {
+        let text = "refund ".repeat(MAX_INDEXED_BYTES / 3);
+        let t = terms(&text, Some(Language::EN));
+        assert!(t.len() <= MAX_INDEXED_BYTES);
+        assert!(t.split(' ').all(|w| w == "refund"), "no half words");
+        assert_eq!(terms("Zwrot", None), index_text("Zwrot", None));
+    }
 }

@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use trustdesk_domain::event::kind;
-use trustdesk_domain::text::index_text;
 use trustdesk_domain::time::{from_micros, now, to_micros};
 use trustdesk_domain::{Channel, Language, MessageId, Tag, TicketId, TicketStatus};
 use trustdesk_store::{
@@ -93,7 +92,7 @@ async fn insert_message(
     .bind(new.html.as_deref())
     .bind(new.channel_message_id.as_deref())
     .bind(new.delivery_state.as_str())
-    .bind(index_text(&new.text, language))
+    .bind(search::terms(&new.text, language))
     .bind(at)
     .fetch_one(&mut *conn)
     .await
@@ -273,7 +272,7 @@ impl PgStore {
             &mut tx,
             ticket_id,
             &head,
-            &index_text(&message.text, new.language),
+            &search::terms(&message.text, new.language),
         )
         .await?;
 
