@@ -1,6 +1,7 @@
 //! trustdesk's domain: the types and rules of a help desk that keeps its promises.
 //! Pure: no IO, no async, no database. Everything here is unit- and property-tested.
 
+pub mod calendar;
 pub mod customer;
 pub mod event;
 pub mod id;
