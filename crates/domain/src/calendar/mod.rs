@@ -8,6 +8,7 @@
 mod business;
 pub mod holidays;
 mod hours;
+pub mod ics;
 mod schedule;
 mod spec;
 
