@@ -1,0 +1,530 @@
+//! The single writer: one thread owns the only read-write connection and commits requests in
+//! groups. Whatever is waiting when it comes round (up to `max_batch`) runs in one
+//! `BEGIN IMMEDIATE` transaction, each request under its own savepoint so that a failing one
+//! rolls back alone; after COMMIT — and only then — every request is answered. With
+//! `synchronous=FULL` an answer therefore means the write is on disk, and one fsync pays for the
+//! whole group.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use tokio::sync::oneshot;
+use trustdesk_store::{StoreError, StoreStats};
+
+use crate::error::{closed, failure};
+
+/// Counters behind [`StoreStats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    queued: AtomicU64,
+    commits: AtomicU64,
+    writes: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> StoreStats {
+        StoreStats {
+            write_queue_depth: self.queued.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One caller's write, type-erased so requests of any result type share the queue.
+trait Request: Send {
+    /// Runs the work under its own savepoint; true when it succeeded and stays in the batch.
+    fn run(&mut self, tx: &Transaction<'_>) -> bool;
+    /// Answers the caller once the fate of the batch is known: `commit` is the reason the
+    /// batch was lost, if it was.
+    fn answer(self: Box<Self>, commit: Result<(), &str>);
+}
+
+struct Pending<T, F> {
+    work: Option<F>,
+    outcome: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Request for Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send,
+{
+    fn run(&mut self, tx: &Transaction<'_>) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let outcome = in_savepoint(tx, work);
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn answer(self: Box<Self>, commit: Result<(), &str>) {
+        let answer = match (self.outcome, commit) {
+            // A request that failed was rolled back on its own: its error is the whole story.
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (_, Err(reason)) => Err(failure(format!("write not committed: {reason}"))),
+            (None, Ok(())) => Err(failure("write request was never run")),
+        };
+        // The caller may have gone away (request cancelled); the write stands regardless.
+        let _ = self.reply.send(answer);
+    }
+}
+
+fn exec(tx: &Transaction<'_>, sql: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+fn in_savepoint<T>(
+    tx: &Transaction<'_>,
+    work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    exec(tx, "SAVEPOINT request").map_err(StoreError::other)?;
+    let result = catch_unwind(AssertUnwindSafe(|| work(tx))).unwrap_or_else(|panic| {
+        let msg = panic_message(&*panic);
+        tracing::error!(panic = %msg, "write request panicked; rolled back");
+        Err(failure(format!("write request panicked: {msg}")))
+    });
+    match result {
+        Ok(v) => match exec(tx, "RELEASE request") {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                undo_request(tx);
+                Err(StoreError::other(e))
+            }
+        },
+        Err(e) => {
+            undo_request(tx);
+            Err(e)
+        }
+    }
+}
+
+/// Undoes exactly the current request's changes; the batch's other requests stay.
+fn undo_request(tx: &Transaction<'_>) {
+    let undone = exec(tx, "ROLLBACK TO request").and_then(|()| exec(tx, "RELEASE request"));
+    if let Err(e) = undone {
+        // Only possible when SQLite already dropped the whole transaction, which the batch
+        // loop notices.
+        tracing::error!(error = %e, "could not roll back a failed write request");
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic".to_owned()
+    }
+}
+
+enum Command {
+    Write(Box<dyn Request>),
+    /// Finish everything queued, checkpoint, stop; then answer.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The handle async code uses to reach the writer thread.
+pub(crate) struct Writer {
+    queue: Sender<Command>,
+    counters: Arc<Counters>,
+    closed: AtomicBool,
+    alive: Arc<AtomicBool>,
+    thread: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`, which must be the database's read-write connection.
+    pub(crate) fn start(conn: Connection, max_batch: usize) -> std::io::Result<Writer> {
+        let (queue, inbox) = crossbeam_channel::unbounded();
+        let counters = Arc::new(Counters::default());
+        let alive = Arc::new(AtomicBool::new(true));
+        let thread = {
+            let counters = counters.clone();
+            let alive = alive.clone();
+            std::thread::Builder::new()
+                .name("sqlite-writer".into())
+                .spawn(move || {
+                    run(conn, &inbox, &counters, max_batch.max(1));
+                    alive.store(false, Ordering::Release);
+                })?
+        };
+        Ok(Writer {
+            queue,
+            counters,
+            closed: AtomicBool::new(false),
+            alive,
+            thread: std::sync::Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Runs `work` in the next group commit and returns its result once that commit is durable.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(closed());
+        }
+        let (reply, answer) = oneshot::channel();
+        let request = Box::new(Pending {
+            work: Some(work),
+            outcome: None,
+            reply,
+        });
+        self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        if self.queue.send(Command::Write(request)).is_err() {
+            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            return Err(closed());
+        }
+        // A dropped reply means the writer stopped before taking the request: nothing written.
+        answer.await.unwrap_or_else(|_| Err(closed()))
+    }
+
+    pub(crate) fn counters(&self) -> StoreStats {
+        self.counters.snapshot()
+    }
+
+    pub(crate) fn is_running(&self) -> bool {
+        !self.closed.load(Ordering::Acquire) && self.alive.load(Ordering::Acquire)
+    }
+
+    /// Refuses new writes, lets the thread finish and commit everything already queued,
+    /// checkpoint the WAL and close the connection. Idempotent.
+    pub(crate) async fn shutdown(&self) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (ack, done) = oneshot::channel();
+        if self.queue.send(Command::Shutdown(ack)).is_ok() {
+            let _ = done.await;
+        }
+        let thread = self.thread.lock().map(|mut t| t.take()).unwrap_or(None);
+        if let Some(thread) = thread {
+            // The thread has answered (or died); joining only reaps it.
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+fn run(mut conn: Connection, inbox: &Receiver<Command>, counters: &Counters, max_batch: usize) {
+    let mut batch: Vec<Box<dyn Request>> = Vec::with_capacity(max_batch);
+    let mut stop = None;
+    let mut disconnected = false;
+    while stop.is_none() && !disconnected {
+        match inbox.recv() {
+            Ok(Command::Write(r)) => batch.push(r),
+            Ok(Command::Shutdown(ack)) => stop = Some(ack),
+            Err(_) => disconnected = true,
+        }
+        let drained = take_waiting(inbox, &mut batch, max_batch, &mut stop);
+        disconnected |= drained;
+        counters
+            .queued
+            .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+        if !batch.is_empty() {
+            commit_batch(&mut conn, &mut batch, counters);
+        }
+    }
+    // Shutting down: new requests are refused at the door, but some may have slipped in
+    // between the refusal and now. They are committed like any other.
+    loop {
+        take_waiting(inbox, &mut batch, max_batch, &mut stop);
+        if batch.is_empty() {
+            break;
+        }
+        counters
+            .queued
+            .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+        commit_batch(&mut conn, &mut batch, counters);
+    }
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "final WAL checkpoint failed; the WAL is replayed at next open");
+    }
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the write connection failed");
+    }
+    tracing::debug!("SQLite writer stopped");
+    if let Some(ack) = stop {
+        let _ = ack.send(());
+    }
+}
+
+/// Moves what is waiting into `batch` without blocking; true when the queue is disconnected.
+fn take_waiting(
+    inbox: &Receiver<Command>,
+    batch: &mut Vec<Box<dyn Request>>,
+    max_batch: usize,
+    stop: &mut Option<oneshot::Sender<()>>,
+) -> bool {
+    while batch.len() < max_batch {
+        match inbox.try_recv() {
+            Ok(Command::Write(r)) => batch.push(r),
+            Ok(Command::Shutdown(ack)) => *stop = Some(ack),
+            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => return true,
+        }
+    }
+    false
+}
+
+fn answer_all(requests: impl IntoIterator<Item = Box<dyn Request>>, commit: Result<(), &str>) {
+    for r in requests {
+        r.answer(commit);
+    }
+}
+
+fn commit_batch(conn: &mut Connection, batch: &mut Vec<Box<dyn Request>>, counters: &Counters) {
+    let mut waiting = batch.drain(..);
+    let mut ran: Vec<Box<dyn Request>> = Vec::with_capacity(waiting.len());
+    'transaction: loop {
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                tracing::error!(error = %e, "could not begin a write transaction");
+                answer_all(waiting, Err(&e.to_string()));
+                return;
+            }
+        };
+        let mut succeeded = 0u64;
+        for mut request in waiting.by_ref() {
+            succeeded += u64::from(request.run(&tx));
+            ran.push(request);
+            if tx.is_autocommit() {
+                // SQLite itself rolled the whole transaction back (disk full, I/O error):
+                // everything this batch did so far is gone. The rest gets a fresh transaction.
+                tracing::error!("SQLite rolled back a write transaction; failing its requests");
+                drop(tx);
+                answer_all(
+                    ran.drain(..),
+                    Err("the transaction was rolled back by SQLite"),
+                );
+                continue 'transaction;
+            }
+        }
+        match tx.commit() {
+            Ok(()) => {
+                counters.commits.fetch_add(1, Ordering::Relaxed);
+                counters.writes.fetch_add(succeeded, Ordering::Relaxed);
+                answer_all(ran, Ok(()));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, requests = ran.len(), "group commit failed");
+                answer_all(ran, Err(&e.to_string()));
+            }
+        }
+        return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+
+    fn writer(dir: &tempfile::TempDir) -> (Writer, std::path::PathBuf) {
+        let path = dir.path().join("w.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA foreign_keys = ON;
+             CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE item (
+                 id INTEGER PRIMARY KEY,
+                 name TEXT NOT NULL UNIQUE,
+                 parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED
+             );",
+        )
+        .unwrap();
+        (Writer::start(conn, 64).unwrap(), path)
+    }
+
+    fn insert(name: &'static str) -> impl FnOnce(&Transaction<'_>) -> Result<i64, StoreError> {
+        move |tx| {
+            tx.execute("INSERT INTO item (name) VALUES (?1)", [name])
+                .map_err(StoreError::other)?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
+
+    fn names(path: &std::path::Path) -> Vec<String> {
+        let conn = Connection::open(path).unwrap();
+        let mut st = conn.prepare("SELECT name FROM item ORDER BY id").unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|n| n.unwrap())
+            .collect()
+    }
+
+    /// Holds the writer inside a request (alone in its batch) until released, so that
+    /// everything queued meanwhile lands together in the next batch.
+    fn gate(w: &Arc<Writer>) -> (mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (open, wait) = mpsc::channel::<()>();
+        let (entered_tx, entered) = mpsc::channel::<()>();
+        let w2 = w.clone();
+        let held = tokio::spawn(async move {
+            w2.write(move |_tx| {
+                entered_tx.send(()).unwrap();
+                wait.recv().unwrap();
+                Ok(())
+            })
+            .await
+            .unwrap();
+        });
+        entered.recv().unwrap();
+        (open, held)
+    }
+
+    async fn queued(w: &Writer, n: u64) {
+        while w.counters().write_queue_depth < n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_request_rolls_back_alone_and_the_batch_commits_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, path) = writer(&dir);
+        let w = Arc::new(w);
+        let (open, held) = gate(&w);
+
+        let a = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(insert("a")).await }
+        });
+        let bad = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write(|tx| {
+                    tx.execute("INSERT INTO item (name) VALUES ('half-done')", [])
+                        .map_err(StoreError::other)?;
+                    Err::<(), _>(StoreError::conflict("nope", "refused on purpose"))
+                })
+                .await
+            }
+        });
+        let panics = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write(|tx| -> Result<(), StoreError> {
+                    tx.execute("INSERT INTO item (name) VALUES ('panicked')", [])
+                        .map_err(StoreError::other)?;
+                    panic!("bug in a request")
+                })
+                .await
+            }
+        });
+        let dup = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(insert("a")).await }
+        });
+        let b = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(insert("b")).await }
+        });
+        queued(&w, 5).await;
+        let commits_before = w.counters().commits;
+        open.send(()).unwrap();
+        held.await.unwrap();
+
+        assert!(a.await.unwrap().is_ok());
+        assert!(matches!(
+            bad.await.unwrap(),
+            Err(StoreError::Conflict { code: "nope", .. })
+        ));
+        assert!(matches!(panics.await.unwrap(), Err(StoreError::Other(_))));
+        assert!(matches!(dup.await.unwrap(), Err(StoreError::Other(_))));
+        assert!(b.await.unwrap().is_ok());
+        let stats = w.counters();
+        // The gate's own batch, then one batch for all five queued behind it.
+        assert_eq!(stats.commits, commits_before + 2);
+        assert_eq!(stats.writes, 3, "the gate, a and b");
+        assert_eq!(stats.write_queue_depth, 0);
+        w.shutdown().await;
+        assert_eq!(names(&path), ["a", "b"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_commit_fails_every_request_of_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, path) = writer(&dir);
+        let w = Arc::new(w);
+        let (open, held) = gate(&w);
+        let good = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(insert("good")).await }
+        });
+        // A deferred foreign key is only checked at COMMIT, which therefore fails.
+        let orphan = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write(|tx| {
+                    tx.execute("INSERT INTO item (name, parent) VALUES ('orphan', 42)", [])
+                        .map_err(StoreError::other)?;
+                    Ok(())
+                })
+                .await
+            }
+        });
+        queued(&w, 2).await;
+        open.send(()).unwrap();
+        held.await.unwrap();
+        assert!(good.await.unwrap().is_err());
+        assert!(orphan.await.unwrap().is_err());
+
+        // The writer carries on with the next batch.
+        w.write(insert("later")).await.unwrap();
+        w.shutdown().await;
+        assert_eq!(names(&path), ["later"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_commits_what_is_queued_and_refuses_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, path) = writer(&dir);
+        let w = Arc::new(w);
+        let (open, held) = gate(&w);
+        let names_queued: [&'static str; 3] = ["q1", "q2", "q3"];
+        let pending: Vec<_> = names_queued
+            .into_iter()
+            .map(|n| {
+                let w = w.clone();
+                tokio::spawn(async move { w.write(insert(n)).await })
+            })
+            .collect();
+        queued(&w, 3).await;
+        let closing = tokio::spawn({
+            let w = w.clone();
+            async move { w.shutdown().await }
+        });
+        while !w.closed.load(Ordering::Acquire) {
+            tokio::task::yield_now().await;
+        }
+        assert!(w.write(insert("too late")).await.is_err());
+        open.send(()).unwrap();
+        held.await.unwrap();
+        for p in pending {
+            p.await.unwrap().unwrap();
+        }
+        closing.await.unwrap();
+        assert!(!w.is_running());
+        let mut committed = names(&path);
+        committed.sort();
+        assert_eq!(committed, names_queued);
+        // The final checkpoint emptied the WAL into the database file.
+        let wal = path.with_extension("db-wal");
+        assert!(std::fs::metadata(&wal).map_or(0, |m| m.len()) == 0);
+    }
+}
