@@ -121,28 +121,28 @@ fn hit(
     }))
 }
 
-/// The message holding the most query words, the newest among equals; none when the ticket
-/// matched only through its subject or customer. Judged on the stored analyzer terms, so no
-/// message is analysed again.
+/// The newest message holding every query word, else the newest holding any; none when the
+/// ticket matched only through its subject or customer. Judged on the stored analyzer terms,
+/// so no message is analysed again.
 fn best_message(
     conn: &Connection,
     query: &Query,
     ticket: TicketId,
 ) -> Result<Option<(MessageId, String)>> {
-    // Each query term maps to the words it stands for (one bit per word; at most
+    // Each query term maps to the words it stands for, one bit per word (a query has at most
     // MAX_QUERY_WORDS of them).
-    let mut words_of: HashMap<&str, u32> = HashMap::new();
-    for (i, alts) in query.words.iter().enumerate().take(32) {
+    let mut words_of: HashMap<&str, u64> = HashMap::new();
+    for (i, alts) in query.words.iter().enumerate().take(64) {
         for t in alts {
             *words_of.entry(t.as_str()).or_default() |= 1 << i;
         }
     }
-    let all = query.words.len().min(32) as u32;
+    let every = query.words.len().min(64) as u32;
     let mut st = conn.prepare_cached(
         "SELECT id, terms, text FROM messages WHERE ticket_id = ?1 ORDER BY id DESC",
     )?;
     let mut rows = st.query([ticket.db_key()])?;
-    let mut best: Option<(u32, i64, String)> = None;
+    let mut newest_with_any: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
         let found = row
             .get_ref(1)?
@@ -150,14 +150,14 @@ fn best_message(
             .map_err(rusqlite::Error::from)?
             .split(' ')
             .filter_map(|t| words_of.get(t))
-            .fold(0u32, |mask, m| mask | m)
+            .fold(0u64, |mask, m| mask | m)
             .count_ones();
-        if found > 0 && best.as_ref().is_none_or(|(n, _, _)| found > *n) {
-            best = Some((found, row.get(0)?, row.get(2)?));
-            if found == all {
-                break;
-            }
+        if found == every {
+            return Ok(Some((MessageId::from_db(row.get(0)?), row.get(2)?)));
+        }
+        if found > 0 && newest_with_any.is_none() {
+            newest_with_any = Some((row.get(0)?, row.get(2)?));
         }
     }
-    Ok(best.map(|(_, id, text)| (MessageId::from_db(id), text)))
+    Ok(newest_with_any.map(|(id, text)| (MessageId::from_db(id), text)))
 }

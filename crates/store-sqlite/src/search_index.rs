@@ -3,9 +3,26 @@
 //! the change that alters it.
 
 use rusqlite::{Connection, params};
-use trustdesk_domain::{CustomerId, TicketId};
+use trustdesk_domain::text::index_text;
+use trustdesk_domain::{CustomerId, Language, TicketId};
 
 use crate::error::Result;
+
+/// At most this much analyzer output is indexed per message: more words than any real message
+/// has, and a bound on what one pasted log file costs every later rebuild of its ticket.
+const MAX_TERMS_BYTES: usize = 256 * 1024;
+
+/// What the index keeps of one message's text: the analyzer's output, cut at a word boundary
+/// when huge.
+pub(crate) fn terms(text: &str, language: Option<Language>) -> String {
+    let mut terms = index_text(text, language);
+    if terms.len() > MAX_TERMS_BYTES {
+        // Terms are ASCII: every byte index is a char boundary.
+        let cut = terms[..MAX_TERMS_BYTES].rfind(' ').unwrap_or(0);
+        terms.truncate(cut);
+    }
+    terms
+}
 
 /// The document of a ticket that is being created, from terms the caller already has.
 pub(crate) fn insert_new(

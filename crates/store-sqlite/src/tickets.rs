@@ -101,7 +101,7 @@ pub(crate) struct AnalyzedMessage {
 impl AnalyzedMessage {
     pub(crate) fn new(message: NewMessage, language: Option<Language>) -> AnalyzedMessage {
         AnalyzedMessage {
-            terms: index_text(&message.text, language),
+            terms: search_index::terms(&message.text, language),
             text_sha256: hex::encode(Sha256::digest(message.text.as_bytes())),
             message,
             language,
@@ -112,7 +112,7 @@ impl AnalyzedMessage {
     /// ticket's language changed between the guess and the write).
     fn terms_for(&mut self, language: Option<Language>) -> &str {
         if language != self.language {
-            self.terms = index_text(&self.message.text, language);
+            self.terms = search_index::terms(&self.message.text, language);
             self.language = language;
         }
         &self.terms
@@ -561,7 +561,10 @@ fn reanalyse_ticket(conn: &Connection, ticket: &Ticket) -> Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     for (message, text) in texts {
         conn.prepare_cached("UPDATE messages SET terms = ?2 WHERE id = ?1")?
-            .execute(params![message, index_text(&text, ticket.language)])?;
+            .execute(params![
+                message,
+                search_index::terms(&text, ticket.language)
+            ])?;
     }
     Ok(())
 }
