@@ -9,6 +9,7 @@ mod business;
 pub mod holidays;
 mod hours;
 pub mod ics;
+pub mod phrase;
 mod schedule;
 mod spec;
 
