@@ -73,6 +73,38 @@ CREATE INDEX tickets_assignee_id ON tickets (assignee_id, id DESC);
 CREATE INDEX tickets_unassigned_id ON tickets (id DESC) WHERE assignee_id IS NULL;
 CREATE INDEX tickets_customer_id ON tickets (customer_id, id DESC);
 
+-- Exact ticket totals per status without counting millions of rows on every list page.
+-- Each connection adds to its own shard (by backend pid), so concurrent writers do not queue
+-- on one counter row; a total is the sum over the shards.
+CREATE TABLE ticket_counts (
+    status TEXT     NOT NULL,
+    shard  SMALLINT NOT NULL,
+    n      BIGINT   NOT NULL,
+    PRIMARY KEY (status, shard)
+);
+
+CREATE FUNCTION ticket_counts_add(s TEXT, delta BIGINT) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO ticket_counts (status, shard, n) VALUES (s, pg_backend_pid() % 64, delta)
+    ON CONFLICT (status, shard) DO UPDATE SET n = ticket_counts.n + EXCLUDED.n
+$$;
+
+CREATE FUNCTION tickets_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM ticket_counts_add(OLD.status, -1);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM ticket_counts_add(NEW.status, 1);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tickets_counted_insert_delete AFTER INSERT OR DELETE ON tickets
+    FOR EACH ROW EXECUTE FUNCTION tickets_counted();
+CREATE TRIGGER tickets_counted_status AFTER UPDATE OF status ON tickets
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION tickets_counted();
+
 CREATE TABLE ticket_tags (
     ticket_id BIGINT NOT NULL REFERENCES tickets (id),
     tag       TEXT   NOT NULL,

@@ -193,6 +193,45 @@ fn push_ticket_filter(qb: &mut QueryBuilder<Postgres>, filter: &TicketFilter, be
     }
 }
 
+/// How many tickets match `filter` in all. The common lists (everything, one status) read
+/// the trigger-kept counters; a tag alone is counted in its index; the rest count rows.
+async fn count_tickets(conn: &mut PgConnection, filter: &TicketFilter) -> Result<u64> {
+    let TicketFilter {
+        status,
+        assignee,
+        tag,
+        customer,
+    } = filter;
+    let total: i64 = match (status, assignee, tag, customer) {
+        (None, None, None, None) => {
+            sqlx::query_scalar("SELECT COALESCE(sum(n), 0)::bigint FROM ticket_counts")
+                .fetch_one(&mut *conn)
+                .await
+        }
+        (Some(status), None, None, None) => {
+            sqlx::query_scalar(
+                "SELECT COALESCE(sum(n), 0)::bigint FROM ticket_counts WHERE status = $1",
+            )
+            .bind(status.as_str())
+            .fetch_one(&mut *conn)
+            .await
+        }
+        (None, None, Some(tag), None) => {
+            sqlx::query_scalar("SELECT count(*) FROM ticket_tags WHERE tag = $1")
+                .bind(tag.as_str())
+                .fetch_one(&mut *conn)
+                .await
+        }
+        _ => {
+            let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM tickets t");
+            push_ticket_filter(&mut count, filter, None);
+            count.build_query_scalar().fetch_one(&mut *conn).await
+        }
+    }
+    .map_err(db)?;
+    Ok(total.max(0) as u64)
+}
+
 fn order_key(filter: &TicketFilter) -> &'static str {
     if filter.tag.is_some() {
         " ORDER BY g.ticket_id DESC LIMIT "
@@ -578,13 +617,7 @@ impl TicketStore for PgStore {
             .await
             .map_err(db)?;
 
-        let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM tickets t");
-        push_ticket_filter(&mut count, filter, None);
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db)?;
+        let total = count_tickets(&mut conn, filter).await?;
 
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
@@ -597,7 +630,7 @@ impl TicketStore for PgStore {
                 .into_iter()
                 .map(TicketRow::into_ticket)
                 .collect::<Result<_>>()?,
-            total: total.max(0) as u64,
+            total,
             next,
         })
     }

@@ -285,13 +285,25 @@ async fn two_nodes_write_one_database_at_once() {
         let node = nodes[i % 2].clone();
         tasks.spawn(async move {
             let address = format!("buyer{}@shop.example", i % 4);
-            node.create_ticket(new_ticket(
-                &format!("Order {i}"),
-                by_email(&address),
-                "where?",
-            ))
-            .await
-            .expect("create");
+            let own = node
+                .create_ticket(new_ticket(
+                    &format!("Order {i}"),
+                    by_email(&address),
+                    "where?",
+                ))
+                .await
+                .expect("create")
+                .ticket
+                .id;
+            if i % 3 == 0 {
+                let open = TicketPatch {
+                    status: Some(TicketStatus::Open),
+                    ..TicketPatch::default()
+                };
+                node.update_ticket(own, open, &Actor::system())
+                    .await
+                    .expect("update");
+            }
             node.add_message(shared, inbound(&format!("node note {i}")), &Actor::system())
                 .await
                 .expect("add");
@@ -321,6 +333,30 @@ async fn two_nodes_write_one_database_at_once() {
     for t in &all.items {
         assert_chain(&nodes[0], t.id).await;
     }
+    // The per-status counters, written from many connections, agree with the rows.
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .expect("connect");
+    let disagreeing: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT status, count(*) AS n FROM tickets GROUP BY status) r \
+         FULL JOIN (SELECT status, sum(n) AS n FROM ticket_counts GROUP BY status) c USING (status) \
+         WHERE COALESCE(r.n, 0) <> COALESCE(c.n, 0)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("compare counters");
+    assert_eq!(disagreeing, 0);
+    let open = nodes[0]
+        .list_tickets(
+            &TicketFilter {
+                status: Some(TicketStatus::Open),
+                ..TicketFilter::default()
+            },
+            PageRequest::first(500),
+        )
+        .await
+        .expect("open");
+    assert_eq!((open.total, open.items.len()), (8, 8));
     assert_eq!(assert_chain(&nodes[1], shared).await, 2 + 24);
 }
 
@@ -571,6 +607,22 @@ async fn store_behaviour_end_to_end() {
         .await
         .expect("mine");
     assert_eq!(mine.total, 1);
+    for (status, expected) in [(TicketStatus::Closed, 1), (TicketStatus::New, 6)] {
+        let page = store
+            .list_tickets(
+                &TicketFilter {
+                    status: Some(status),
+                    ..TicketFilter::default()
+                },
+                PageRequest::first(10),
+            )
+            .await
+            .expect("by status");
+        assert_eq!(
+            (page.total, page.items.len()),
+            (expected, expected as usize)
+        );
+    }
     assert_eq!(
         store
             .search(&search_for("renamed parcel"))
