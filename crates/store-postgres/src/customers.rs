@@ -74,8 +74,8 @@ pub(crate) async fn find_or_create(
     let identities = distinct_identities(&new.identities);
     let (kinds, values) = identity_arrays(&identities);
     for _ in 0..FIND_OR_CREATE_ROUNDS {
-        let owner: Option<i64> = sqlx::query_scalar(
-            "SELECT i.customer_id \
+        let owner: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT i.customer_id, i.kind, i.value \
              FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS q(kind, value, ord) \
              JOIN customer_identities i ON i.kind = q.kind AND i.value = q.value \
              ORDER BY q.ord LIMIT 1",
@@ -86,8 +86,23 @@ pub(crate) async fn find_or_create(
         .await
         .map_err(db)?;
 
-        if let Some(owner) = owner {
+        if let Some((owner, kind, value)) = owner {
             let id = lock_live(conn, owner, true).await?;
+            // The identity may have been removed from its owner between the look-up and the
+            // lock (a merge moves it along with the customer, which lock_live follows).
+            let still_owned: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM customer_identities \
+                                WHERE kind = $1 AND value = $2 AND customer_id = $3)",
+            )
+            .bind(&kind)
+            .bind(&value)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?;
+            if !still_owned {
+                continue;
+            }
             let filled = sqlx::query(
                 "UPDATE customers SET name = COALESCE(name, $2), \
                                       language = COALESCE(language, $3), updated_at = $4 \

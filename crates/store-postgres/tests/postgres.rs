@@ -191,7 +191,7 @@ async fn ticket_round_trip_search_and_chain() {
     assert!(matches!(store.health().await, Err(StoreError::Other(_))));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_find_or_create_makes_one_customer() {
     let db = TestDb::create().await;
     let store = Arc::new(db.store().await);
@@ -237,7 +237,7 @@ fn conflict_code(e: StoreError) -> &'static str {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_messages_on_one_ticket_get_gapless_seqs() {
     let db = TestDb::create().await;
     let store = Arc::new(db.store().await);
@@ -266,7 +266,7 @@ async fn concurrent_messages_on_one_ticket_get_gapless_seqs() {
     assert_eq!(thread.messages.len(), 21);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_write_one_database_at_once() {
     let db = TestDb::create().await;
     let nodes = [Arc::new(db.store().await), Arc::new(db.store().await)];
@@ -360,7 +360,7 @@ async fn two_nodes_write_one_database_at_once() {
     assert_eq!(assert_chain(&nodes[1], shared).await, 2 + 24);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_redeliveries_store_one_ticket() {
     let db = TestDb::create().await;
     let store = Arc::new(db.store().await);
@@ -391,7 +391,7 @@ async fn racing_redeliveries_store_one_ticket() {
     assert_eq!(all.total, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_are_idempotent_on_reconnect() {
     let db = TestDb::create().await;
     // Two nodes starting at once on an empty database: the migrator's lock makes them take
@@ -793,4 +793,79 @@ async fn store_behaviour_end_to_end() {
         Err(StoreError::NotFound { what: "blob", .. })
     ));
     assert!(store.stats().commits > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merge_racing_new_tickets_leaves_none_behind() {
+    let db = TestDb::create().await;
+    let store = Arc::new(db.store().await);
+    let customer = |address: &str| NewCustomer {
+        name: None,
+        language: None,
+        identities: vec![email(address)],
+    };
+    let merged = store
+        .create_customer(customer("old@shop.example"))
+        .await
+        .expect("old");
+    let into = store
+        .create_customer(customer("new@shop.example"))
+        .await
+        .expect("new");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let customer = if i % 2 == 0 {
+                by_email("old@shop.example")
+            } else {
+                CustomerRef::Existing(merged.id)
+            };
+            store
+                .create_ticket(new_ticket(&format!("Race {i}"), customer, "hello"))
+                .await
+                .expect("create")
+                .ticket
+                .id
+        });
+    }
+    let merging = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .merge_customers(into.id, merged.id, &Actor::system())
+                .await
+        })
+    };
+    let mut created = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        created.push(done.expect("task"));
+    }
+    merging.await.expect("task").expect("merge");
+
+    let left_behind = store
+        .list_tickets(
+            &TicketFilter {
+                customer: Some(merged.id),
+                ..TicketFilter::default()
+            },
+            PageRequest::first(50),
+        )
+        .await
+        .expect("list");
+    assert_eq!(
+        left_behind.total, 0,
+        "no ticket stays with the merged customer"
+    );
+    for id in created {
+        let ticket = store.get_ticket(id).await.expect("ticket");
+        assert_eq!(ticket.customer_id, into.id);
+        assert_chain(&store, id).await;
+    }
+    // The survivor's address finds every ticket, whichever side of the merge it was made on.
+    let found = store
+        .search(&search_for("old shop example race"))
+        .await
+        .expect("search");
+    assert_eq!(found.total, 12);
 }
