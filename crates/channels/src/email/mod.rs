@@ -1,0 +1,11 @@
+//! Understanding an e-mail: parse the raw bytes into what a ticket needs, fold the quoted
+//! history away for display, tell a customer's mail from a bounce or an auto-reply, and decide
+//! whether it deserves an acknowledgement. Pure functions over bytes: no database, no network.
+
+mod html;
+mod parse;
+
+pub use html::{html_to_text, sanitize_html};
+pub use parse::{Attachment, Mailbox, ParseError, ParseWarning, ParsedMail, parse};
+
+pub use crate::language::detect_language;
