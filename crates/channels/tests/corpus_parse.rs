@@ -37,6 +37,7 @@ fn every_corpus_mail_parses_without_panic() {
                 let result = email::parse(&raw);
                 if let Ok(mail) = &result {
                     // Everything downstream of parse must hold on real input too.
+                    let _ = email::split_reply(&mail.text);
                     let _ = email::detect_language(&mail.text);
                 }
                 result

@@ -76,3 +76,39 @@ proptest! {
         exercise(&raw);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Folding loses nothing but the blank lines between the two parts, whatever the text.
+    #[test]
+    fn split_reply_keeps_the_text(
+        lines in proptest::collection::vec(
+            "(> ?)?(On [0-9]{1,2} [A-Za-z]{3} 2026, [a-z]{1,6}@x\\.example wrote:|-- ?|__|Sent from my [A-Za-z]{1,8}|From: a|Sent: b|To: c|Subject: d|Regards,|[ -~]{0,70}|)",
+            0..60,
+        )
+    ) {
+        let text = lines.join("\n");
+        let (new, folded) = email::split_reply(&text);
+        prop_assert!(text.starts_with(new));
+        prop_assert!(text.ends_with(folded));
+        prop_assert!(new.len() + folded.len() <= text.len());
+        prop_assert!(text[new.len()..text.len() - folded.len()].trim().is_empty());
+    }
+}
+
+#[test]
+fn folding_stays_linear_on_hostile_text() {
+    for line in [
+        "--",
+        "__",
+        "Regards,",
+        "> q",
+        "On 1 Mar 2026, a@x.example wrote:",
+        "From: a",
+    ] {
+        let text = format!("hi\n{}", format!("{line}\n").repeat(20_000));
+        let (new, _) = email::split_reply(&text);
+        assert!(new.len() < text.len());
+    }
+}

@@ -4,8 +4,10 @@
 
 mod html;
 mod parse;
+mod reply;
 
 pub use html::{html_to_text, sanitize_html};
 pub use parse::{Attachment, Mailbox, ParseError, ParseWarning, ParsedMail, parse};
+pub use reply::split_reply;
 
 pub use crate::language::detect_language;
