@@ -182,7 +182,7 @@ fn refresh_text(conn: &Connection, customer: &Customer) -> Result<bool> {
 
 fn refresh_text_and_index(conn: &Connection, customer: &Customer) -> Result<()> {
     if refresh_text(conn, customer)? {
-        search_index::rebuild_customer_tickets(conn, customer.id)?;
+        search_index::customer_changed(conn, customer.id)?;
     }
     Ok(())
 }
@@ -441,6 +441,6 @@ pub(crate) fn merge(
     // Moved tickets now carry the target's name and identities, and the target's own tickets
     // gained the moved identities: every one of them is re-indexed.
     refresh_text(conn, &target)?;
-    search_index::rebuild_customer_tickets(conn, into)?;
+    search_index::customer_changed(conn, into)?;
     Ok(target)
 }

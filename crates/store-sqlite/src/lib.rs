@@ -112,10 +112,12 @@ impl SqliteStore {
             ))
         })?;
         let write_conn = schema::open_writer(&opts.path)?;
+        search_index::prepare_writer(&write_conn).map_err(StoreError::other)?;
         let read_conns = (0..opts.readers.max(1))
             .map(|_| schema::open_reader(&opts.path))
             .collect::<Result<Vec<Connection>>>()?;
-        let writer = Writer::start(write_conn, opts.max_batch).map_err(StoreError::other)?;
+        let writer = Writer::start(write_conn, opts.max_batch, search_index::flush)
+            .map_err(StoreError::other)?;
         let readers = Readers::start(read_conns).map_err(StoreError::other)?;
         tracing::info!(
             path = %opts.path.display(),

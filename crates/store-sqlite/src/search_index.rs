@@ -1,8 +1,16 @@
 //! Keeping the search index in step with the data it describes: one FTS5 document per ticket
-//! (see the `ticket_search` table in the first migration), written in the same transaction as
-//! the change that alters it.
+//! (see the `ticket_search` table in the first migration), rebuilt from the stored terms in
+//! the same transaction as the change that alters it.
+//!
+//! Requests do not touch the FTS table themselves: they note the ticket in a connection-local
+//! temp table, and the writer rebuilds the noted documents once per group commit, after the
+//! last request's savepoint and before COMMIT ([`flush`]). FTS5 writes its pending terms out as
+//! a new index segment at every savepoint once it has been written to in a transaction, so
+//! indexing inside each request's savepoint would cut one tiny segment per request and keep
+//! the merger busy; deferred, a whole batch becomes one segment. A request that fails rolls its
+//! note back with its savepoint, and a ticket changed twice in a batch is indexed once.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 use trustdesk_domain::text::index_text;
 use trustdesk_domain::{CustomerId, Language, TicketId};
 
@@ -24,53 +32,69 @@ pub(crate) fn terms(text: &str, language: Option<Language>) -> String {
     terms
 }
 
-/// The document of a ticket that is being created, from terms the caller already has.
-pub(crate) fn insert_new(
-    conn: &Connection,
-    ticket: TicketId,
-    subject_terms: &str,
-    customer_terms: &str,
-    body_terms: &str,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO ticket_search (rowid, subject, customer, body) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        ticket.db_key(),
-        subject_terms,
-        customer_terms,
-        body_terms
-    ])?;
-    Ok(())
+/// Creates the write connection's note of tickets to re-index.
+pub(crate) fn prepare_writer(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS pending_index (
+             ticket_id INTEGER PRIMARY KEY,
+             -- 1 when the ticket was created in this batch: it has no document to replace.
+             is_new    INTEGER NOT NULL
+         )",
+    )
 }
 
-/// Replaces a ticket's document with one built from what is stored now: its subject terms, its
-/// customer's terms and the terms of all its messages, oldest first.
-pub(crate) fn rebuild(conn: &Connection, ticket: TicketId) -> Result<()> {
-    conn.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
-        .execute([ticket.db_key()])?;
+/// Notes a ticket created in this request: its document is written at the end of the batch.
+pub(crate) fn created(conn: &Connection, ticket: TicketId) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO ticket_search (rowid, subject, customer, body)
-         SELECT t.id, t.subject_terms, c.search_terms,
-                (SELECT group_concat(m.terms, ' ' ORDER BY m.id)
-                   FROM messages m WHERE m.ticket_id = t.id)
-           FROM tickets t JOIN customers c ON c.id = t.customer_id
-          WHERE t.id = ?1",
+        "INSERT OR IGNORE INTO temp.pending_index (ticket_id, is_new) VALUES (?1, 1)",
     )?
     .execute([ticket.db_key()])?;
     Ok(())
 }
 
-/// Re-indexes every ticket of a customer whose name or identities changed.
-pub(crate) fn rebuild_customer_tickets(conn: &Connection, customer: CustomerId) -> Result<()> {
-    let tickets: Vec<TicketId> = conn
-        .prepare_cached("SELECT id FROM tickets WHERE customer_id = ?1")?
-        .query_map(params![customer.db_key()], |r| {
-            r.get(0).map(TicketId::from_db)
-        })?
+/// Notes that a ticket's subject, customer or messages changed: its document is rebuilt at
+/// the end of the batch.
+pub(crate) fn changed(conn: &Connection, ticket: TicketId) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO temp.pending_index (ticket_id, is_new) VALUES (?1, 0)",
+    )?
+    .execute([ticket.db_key()])?;
+    Ok(())
+}
+
+/// Notes every ticket of a customer whose name or identities changed.
+pub(crate) fn customer_changed(conn: &Connection, customer: CustomerId) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO temp.pending_index (ticket_id, is_new)
+         SELECT id, 0 FROM tickets WHERE customer_id = ?1",
+    )?
+    .execute(params![customer.db_key()])?;
+    Ok(())
+}
+
+/// Writes the documents of every ticket noted in this batch: its subject terms, its customer's
+/// terms and the terms of all its messages (their order does not matter: nothing searches for
+/// phrases, and bm25 counts terms, not positions). Runs in the batch's transaction, just before
+/// COMMIT.
+pub(crate) fn flush(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let replaced: Vec<i64> = tx
+        .prepare_cached("SELECT ticket_id FROM temp.pending_index WHERE is_new = 0")?
+        .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    for ticket in tickets {
-        rebuild(conn, ticket)?;
+    for ticket in replaced {
+        tx.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
+            .execute([ticket])?;
     }
+    tx.prepare_cached(
+        "INSERT INTO ticket_search (rowid, subject, customer, body)
+         SELECT t.id, t.subject_terms, c.search_terms,
+                (SELECT group_concat(m.terms, ' ') FROM messages m WHERE m.ticket_id = t.id)
+           FROM temp.pending_index p
+           JOIN tickets t ON t.id = p.ticket_id
+           JOIN customers c ON c.id = t.customer_id",
+    )?
+    .execute([])?;
+    tx.prepare_cached("DELETE FROM temp.pending_index")?
+        .execute([])?;
     Ok(())
 }

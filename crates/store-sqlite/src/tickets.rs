@@ -285,9 +285,6 @@ pub(crate) fn create(
     }
     let customer =
         customers::resolve_for_ticket(conn, &new.customer, t.customer_text.as_ref(), now)?;
-    let customer_terms: String = conn
-        .prepare_cached("SELECT search_terms FROM customers WHERE id = ?1")?
-        .query_row([customer.id.db_key()], |r| r.get(0))?;
     let number: i64 = conn
         .prepare_cached("SELECT coalesce(max(number), 0) + 1 FROM tickets")?
         .query_row([], |r| r.get(0))?;
@@ -332,7 +329,7 @@ pub(crate) fn create(
     let language = new.language;
     let terms = t.first.terms_for(language).to_owned();
     let message = insert_message(conn, id, ticket.channel, &t.first.message, &terms, now)?;
-    search_index::insert_new(conn, id, &t.subject_terms, &customer_terms, &terms)?;
+    search_index::created(conn, id)?;
 
     let created = json!({
         "number": number,
@@ -402,7 +399,7 @@ pub(crate) fn add_message(
                 .execute(params![id.db_key(), at])?;
         }
     }
-    search_index::rebuild(conn, id)?;
+    search_index::changed(conn, id)?;
     let mut chain = Chain::head(conn, id)?;
     chain.append(
         conn,
@@ -542,7 +539,7 @@ pub(crate) fn update(
             ])?;
     }
     if reindex {
-        search_index::rebuild(conn, id)?;
+        search_index::changed(conn, id)?;
     }
     let payload = json!({ "changes": changes }).to_string();
     Chain::head(conn, id)?.append(conn, kind::TICKET_UPDATED, actor.as_str(), &payload, at)?;

@@ -128,6 +128,9 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
     }
 }
 
+/// See [`Writer::start`].
+pub(crate) type BeforeCommit = fn(&Transaction<'_>) -> rusqlite::Result<()>;
+
 enum Command {
     Write(Box<dyn Request>),
     /// Finish everything queued, checkpoint, stop; then answer.
@@ -145,7 +148,13 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`, which must be the database's read-write connection.
-    pub(crate) fn start(conn: Connection, max_batch: usize) -> std::io::Result<Writer> {
+    /// `before_commit` runs in every batch's transaction after its last request: work that is
+    /// cheaper done once per batch than once per request.
+    pub(crate) fn start(
+        conn: Connection,
+        max_batch: usize,
+        before_commit: BeforeCommit,
+    ) -> std::io::Result<Writer> {
         let (queue, inbox) = crossbeam_channel::unbounded();
         let counters = Arc::new(Counters::default());
         let alive = Arc::new(AtomicBool::new(true));
@@ -155,7 +164,12 @@ impl Writer {
             std::thread::Builder::new()
                 .name("sqlite-writer".into())
                 .spawn(move || {
-                    run(conn, &inbox, &counters, max_batch.max(1));
+                    let batches = Batches {
+                        counters: &counters,
+                        max_batch: max_batch.max(1),
+                        before_commit,
+                    };
+                    batches.run(conn, &inbox);
                     alive.store(false, Ordering::Release);
                 })?
         };
@@ -218,46 +232,56 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, inbox: &Receiver<Command>, counters: &Counters, max_batch: usize) {
-    let mut batch: Vec<Box<dyn Request>> = Vec::with_capacity(max_batch);
-    let mut stop = None;
-    let mut disconnected = false;
-    while stop.is_none() && !disconnected {
-        match inbox.recv() {
-            Ok(Command::Write(r)) => batch.push(r),
-            Ok(Command::Shutdown(ack)) => stop = Some(ack),
-            Err(_) => disconnected = true,
+/// The writer thread: takes what is waiting, commits it as one batch, answers, repeats.
+struct Batches<'a> {
+    counters: &'a Counters,
+    max_batch: usize,
+    before_commit: BeforeCommit,
+}
+
+impl Batches<'_> {
+    fn run(&self, mut conn: Connection, inbox: &Receiver<Command>) {
+        let (counters, max_batch) = (self.counters, self.max_batch);
+        let mut batch: Vec<Box<dyn Request>> = Vec::with_capacity(max_batch);
+        let mut stop = None;
+        let mut disconnected = false;
+        while stop.is_none() && !disconnected {
+            match inbox.recv() {
+                Ok(Command::Write(r)) => batch.push(r),
+                Ok(Command::Shutdown(ack)) => stop = Some(ack),
+                Err(_) => disconnected = true,
+            }
+            let drained = take_waiting(inbox, &mut batch, max_batch, &mut stop);
+            disconnected |= drained;
+            counters
+                .queued
+                .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+            if !batch.is_empty() {
+                self.commit_batch(&mut conn, &mut batch);
+            }
         }
-        let drained = take_waiting(inbox, &mut batch, max_batch, &mut stop);
-        disconnected |= drained;
-        counters
-            .queued
-            .fetch_sub(batch.len() as u64, Ordering::Relaxed);
-        if !batch.is_empty() {
-            commit_batch(&mut conn, &mut batch, counters);
+        // Shutting down: new requests are refused at the door, but some may have slipped in
+        // between the refusal and now. They are committed like any other.
+        loop {
+            take_waiting(inbox, &mut batch, max_batch, &mut stop);
+            if batch.is_empty() {
+                break;
+            }
+            counters
+                .queued
+                .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+            self.commit_batch(&mut conn, &mut batch);
         }
-    }
-    // Shutting down: new requests are refused at the door, but some may have slipped in
-    // between the refusal and now. They are committed like any other.
-    loop {
-        take_waiting(inbox, &mut batch, max_batch, &mut stop);
-        if batch.is_empty() {
-            break;
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "final WAL checkpoint failed; the WAL is replayed at next open");
         }
-        counters
-            .queued
-            .fetch_sub(batch.len() as u64, Ordering::Relaxed);
-        commit_batch(&mut conn, &mut batch, counters);
-    }
-    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
-        tracing::warn!(error = %e, "final WAL checkpoint failed; the WAL is replayed at next open");
-    }
-    if let Err((_, e)) = conn.close() {
-        tracing::warn!(error = %e, "closing the write connection failed");
-    }
-    tracing::debug!("SQLite writer stopped");
-    if let Some(ack) = stop {
-        let _ = ack.send(());
+        if let Err((_, e)) = conn.close() {
+            tracing::warn!(error = %e, "closing the write connection failed");
+        }
+        tracing::debug!("SQLite writer stopped");
+        if let Some(ack) = stop {
+            let _ = ack.send(());
+        }
     }
 }
 
@@ -285,46 +309,54 @@ fn answer_all(requests: impl IntoIterator<Item = Box<dyn Request>>, commit: Resu
     }
 }
 
-fn commit_batch(conn: &mut Connection, batch: &mut Vec<Box<dyn Request>>, counters: &Counters) {
-    let mut waiting = batch.drain(..);
-    let mut ran: Vec<Box<dyn Request>> = Vec::with_capacity(waiting.len());
-    'transaction: loop {
-        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-            Ok(tx) => tx,
-            Err(e) => {
-                tracing::error!(error = %e, "could not begin a write transaction");
-                answer_all(waiting, Err(&e.to_string()));
+impl Batches<'_> {
+    fn commit_batch(&self, conn: &mut Connection, batch: &mut Vec<Box<dyn Request>>) {
+        let counters = self.counters;
+        let mut waiting = batch.drain(..);
+        let mut ran: Vec<Box<dyn Request>> = Vec::with_capacity(waiting.len());
+        'transaction: loop {
+            let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not begin a write transaction");
+                    answer_all(waiting, Err(&e.to_string()));
+                    return;
+                }
+            };
+            let mut succeeded = 0u64;
+            for mut request in waiting.by_ref() {
+                succeeded += u64::from(request.run(&tx));
+                ran.push(request);
+                if tx.is_autocommit() {
+                    // SQLite itself rolled the whole transaction back (disk full, I/O error):
+                    // everything this batch did so far is gone. The rest gets a fresh transaction.
+                    tracing::error!("SQLite rolled back a write transaction; failing its requests");
+                    drop(tx);
+                    answer_all(
+                        ran.drain(..),
+                        Err("the transaction was rolled back by SQLite"),
+                    );
+                    continue 'transaction;
+                }
+            }
+            if let Err(e) = (self.before_commit)(&tx) {
+                tracing::error!(error = %e, requests = ran.len(), "batch work before commit failed");
+                answer_all(ran, Err(&e.to_string()));
                 return;
             }
-        };
-        let mut succeeded = 0u64;
-        for mut request in waiting.by_ref() {
-            succeeded += u64::from(request.run(&tx));
-            ran.push(request);
-            if tx.is_autocommit() {
-                // SQLite itself rolled the whole transaction back (disk full, I/O error):
-                // everything this batch did so far is gone. The rest gets a fresh transaction.
-                tracing::error!("SQLite rolled back a write transaction; failing its requests");
-                drop(tx);
-                answer_all(
-                    ran.drain(..),
-                    Err("the transaction was rolled back by SQLite"),
-                );
-                continue 'transaction;
+            match tx.commit() {
+                Ok(()) => {
+                    counters.commits.fetch_add(1, Ordering::Relaxed);
+                    counters.writes.fetch_add(succeeded, Ordering::Relaxed);
+                    answer_all(ran, Ok(()));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, requests = ran.len(), "group commit failed");
+                    answer_all(ran, Err(&e.to_string()));
+                }
             }
+            return;
         }
-        match tx.commit() {
-            Ok(()) => {
-                counters.commits.fetch_add(1, Ordering::Relaxed);
-                counters.writes.fetch_add(succeeded, Ordering::Relaxed);
-                answer_all(ran, Ok(()));
-            }
-            Err(e) => {
-                tracing::error!(error = %e, requests = ran.len(), "group commit failed");
-                answer_all(ran, Err(&e.to_string()));
-            }
-        }
-        return;
     }
 }
 
@@ -348,7 +380,7 @@ mod tests {
              );",
         )
         .unwrap();
-        (Writer::start(conn, 64).unwrap(), path)
+        (Writer::start(conn, 64, |_| Ok(())).unwrap(), path)
     }
 
     fn insert(name: &'static str) -> impl FnOnce(&Transaction<'_>) -> Result<i64, StoreError> {
