@@ -8,6 +8,7 @@
 
 mod agents;
 mod blobs;
+mod checkpointer;
 mod customers;
 mod error;
 mod events;
@@ -36,6 +37,7 @@ use trustdesk_store::{
     TokenStore,
 };
 
+use crate::checkpointer::Checkpointer;
 use crate::customers::CustomerText;
 use crate::error::closed;
 use crate::readers::Readers;
@@ -72,6 +74,7 @@ const TOUCH_EVERY_MICROS: i64 = 60 * 1_000_000;
 
 struct Inner {
     writer: Writer,
+    checkpointer: Checkpointer,
     readers: Readers,
     blob_dir: PathBuf,
     closed: AtomicBool,
@@ -116,6 +119,7 @@ impl SqliteStore {
         let read_conns = (0..opts.readers.max(1))
             .map(|_| schema::open_reader(&opts.path))
             .collect::<Result<Vec<Connection>>>()?;
+        let checkpointer = Checkpointer::start(&opts.path)?;
         let writer = Writer::start(write_conn, opts.max_batch, search_index::flush)
             .map_err(StoreError::other)?;
         let readers = Readers::start(read_conns).map_err(StoreError::other)?;
@@ -128,6 +132,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 writer,
+                checkpointer,
                 readers,
                 blob_dir: opts.blob_dir,
                 closed: AtomicBool::new(false),
@@ -435,6 +440,7 @@ impl Store for SqliteStore {
             return;
         }
         self.inner.readers.shutdown().await;
+        self.inner.checkpointer.shutdown().await;
         self.inner.writer.shutdown().await;
         tracing::info!("SQLite store closed");
     }

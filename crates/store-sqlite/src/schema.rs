@@ -11,10 +11,16 @@ use crate::error::failure;
 
 /// The files in `migrations/`, in order. The version reached is kept in `PRAGMA user_version`;
 /// a database from a newer build (more migrations than listed here) is refused.
-pub(crate) const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial.sql",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial.sql",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_ticket_counts.sql",
+        include_str!("../migrations/0002_ticket_counts.sql"),
+    ),
+];
 
 /// How long a connection waits for a lock held by another process (a backup, the CLI) before
 /// giving up.
@@ -22,6 +28,8 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 /// Per connection, in KiB (negative = KiB for SQLite's `cache_size`).
 const WRITER_CACHE_KIB: i64 = 32 * 1024;
 const READER_CACHE_KIB: i64 = 16 * 1024;
+/// Bytes a reset WAL file is truncated to.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 /// Enough for every statement the store prepares, so none is ever re-parsed.
 const STATEMENT_CACHE: usize = 256;
 
@@ -48,10 +56,15 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     )
     .map_err(StoreError::other)?;
     configure_writer(&conn)?;
-    migrations()
-        .to_latest(&mut conn)
-        .map_err(|e| failure(format!("database migration failed: {e}")))?;
+    migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Applies the migrations this build knows and the file has not seen yet, in one transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrations()
+        .to_latest(conn)
+        .map_err(|e| failure(format!("database migration failed: {e}")))
 }
 
 fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
@@ -66,6 +79,12 @@ fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
     // FULL: a commit is on disk before its requests are answered. Group commit is what makes
     // the fsync per transaction affordable.
     conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(StoreError::other)?;
+    // Checkpoints run on their own thread (see `checkpointer`), never inside a commit; a WAL
+    // that grew large under a burst is cut back to this size when it is next reset.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(StoreError::other)?;
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
         .map_err(StoreError::other)?;
     common(conn, WRITER_CACHE_KIB).map_err(StoreError::other)
 }

@@ -9,13 +9,13 @@ use trustdesk_domain::event::{EventContent, verify_chain};
 use trustdesk_domain::text::Query;
 use trustdesk_domain::time::to_micros;
 use trustdesk_domain::{
-    Channel, DeliveryState, Direction, EmailAddress, Identity, Language, Priority, Subject, Tag,
-    TicketStatus,
+    Channel, DeliveryState, Direction, EmailAddress, Identity, Language, Priority, Role, Subject,
+    Tag, TicketStatus,
 };
 use trustdesk_store::{
-    Actor, Author, BlobStore, CustomerRef, CustomerStore, EventStore, NewCustomer, NewMessage,
-    NewTicket, PageRequest, SearchRequest, SearchStore, Store, StoreError, TicketFilter,
-    TicketPatch, TicketStore,
+    Actor, AgentStore, AssigneeFilter, Author, BlobStore, CustomerRef, CustomerStore, EventStore,
+    NewAgent, NewCustomer, NewMessage, NewTicket, PageRequest, SearchRequest, SearchStore, Store,
+    StoreError, Ticket, TicketFilter, TicketPatch, TicketStore,
 };
 use trustdesk_store_sqlite::{SqliteOptions, SqliteStore};
 
@@ -303,18 +303,39 @@ async fn keyset_pages_cover_every_ticket_once_under_each_filter() {
         }
         ids.push(store.create_ticket(t).await.unwrap().ticket);
     }
-    for t in ids.iter().filter(|t| t.number % 5 == 0) {
+    let agent = store
+        .create_agent(NewAgent {
+            email: EmailAddress::parse("agent@shop.example").unwrap(),
+            name: "Agent".into(),
+            role: Role::Agent,
+            password_hash: None,
+            must_change_password: false,
+        })
+        .await
+        .unwrap()
+        .id;
+    let assigned = |t: &Ticket| t.number % 3 == 0;
+    for t in &ids {
+        // Status and assignee move through the counters behind the totals.
+        let patch = TicketPatch {
+            status: (t.number % 5 == 0).then_some(TicketStatus::Resolved),
+            assignee: (assigned(t) || t.number % 4 == 0).then_some(Some(agent)),
+            ..Default::default()
+        };
         store
-            .update_ticket(
-                t.id,
-                TicketPatch {
-                    status: Some(TicketStatus::Resolved),
-                    ..Default::default()
-                },
-                &Actor::system(),
-            )
+            .update_ticket(t.id, patch, &Actor::system())
             .await
             .unwrap();
+        if t.number % 4 == 0 && !assigned(t) {
+            let unassign = TicketPatch {
+                assignee: Some(None),
+                ..Default::default()
+            };
+            store
+                .update_ticket(t.id, unassign, &Actor::system())
+                .await
+                .unwrap();
+        }
     }
     let customer = ids[0].customer_id;
     let filters = [
@@ -333,6 +354,20 @@ async fn keyset_pages_cover_every_ticket_once_under_each_filter() {
             customer: Some(customer),
             ..Default::default()
         },
+        TicketFilter {
+            tag: Some(vip.clone()),
+            customer: Some(customer),
+            ..Default::default()
+        },
+        TicketFilter {
+            assignee: Some(AssigneeFilter::Agent(agent)),
+            ..Default::default()
+        },
+        TicketFilter {
+            assignee: Some(AssigneeFilter::Unassigned),
+            status: Some(TicketStatus::Resolved),
+            ..Default::default()
+        },
     ];
     for filter in filters {
         let expected: Vec<_> = ids
@@ -349,6 +384,11 @@ async fn keyset_pages_cover_every_ticket_once_under_each_filter() {
                 })
             })
             .filter(|t| filter.customer.is_none_or(|c| c == t.customer_id))
+            .filter(|t| match filter.assignee {
+                None => true,
+                Some(AssigneeFilter::Agent(_)) => assigned(t),
+                Some(AssigneeFilter::Unassigned) => !assigned(t),
+            })
             .map(|t| t.id)
             .collect();
         let mut seen = Vec::new();
