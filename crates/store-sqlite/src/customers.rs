@@ -216,14 +216,12 @@ pub(crate) fn resolve_for_ticket(
         CustomerRef::Existing(id) => return live(conn, *id),
         CustomerRef::FindOrCreate(new) => new,
     };
-    let mut found = None;
-    for identity in &new.identities {
-        if let Some(id) = owner(conn, identity)? {
-            found = Some(id);
-            break;
-        }
-    }
-    let Some(id) = found else {
+    let owners = new
+        .identities
+        .iter()
+        .map(|identity| owner(conn, identity))
+        .collect::<Result<Vec<_>>>()?;
+    let Some(id) = owners.iter().flatten().next().copied() else {
         let computed;
         let text = match text {
             Some(t) => t,
@@ -236,10 +234,10 @@ pub(crate) fn resolve_for_ticket(
     };
     let mut customer = live(conn, id)?;
     let mut changed = false;
-    for identity in &new.identities {
-        if owner(conn, identity)?.is_none() {
-            claim_identity(conn, customer.id, identity)?;
-            changed = true;
+    for (identity, owner) in new.identities.iter().zip(&owners) {
+        if owner.is_none() {
+            // Listed twice in `new`: claimed by the first listing already.
+            changed |= claim_identity(conn, customer.id, identity)?;
         }
     }
     if customer.name.is_none() && new.name.is_some() {

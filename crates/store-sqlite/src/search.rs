@@ -1,13 +1,17 @@
 //! Full-text search over tickets: FTS5 finds and counts the tickets whose document holds every
-//! query word, bm25 ranks them, and each hit gets a snippet of its best message.
+//! query word, they are ranked, and each hit gets a snippet of its best message.
 //!
-//! Ranking cost: bm25 reads every matching document's statistics, a few µs each, which is fine
-//! for thousands of matches and not for a word found in most tickets. So when more than
-//! [`RANK_WINDOW`] tickets match, bm25 ranks the `RANK_WINDOW` newest of them (FTS5 walks a
-//! word's documents newest first cheaply, and a help desk's relevant past is mostly recent).
-//! `total` is always the exact number of matching tickets.
+//! Ranking: bm25 (subject ×4, customer ×2, message text ×1) when at most [`RANK_ALL`] tickets
+//! match. bm25 costs a few µs per match plus, for its IDF, a pass over every document of every
+//! query term — for a word found in tens of thousands of tickets that alone is many ms, and it
+//! says little anyway (FTS5 floors the IDF of a word in more than half the documents to ~0).
+//! So when more tickets match, the [`RANK_WINDOW`] newest matches are ranked by where the
+//! words are — every word in the subject first, then every word in subject or customer, then
+//! the rest — newest first within each tier. Each tier is one FTS5 walk (a column filter over
+//! the same expression) bounded by the window, so a common word costs little more than its
+//! exact count. `total` is always the exact number of matching tickets.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use trustdesk_domain::text::Query;
@@ -16,12 +20,16 @@ use trustdesk_store::{PageRequest, SearchHit, SearchRequest, SearchResults};
 
 use crate::error::{Result, time, word};
 
-/// How many of the newest matches bm25 ranks when there are more.
+/// Up to this many matches, bm25 ranks them all.
+pub(crate) const RANK_ALL: i64 = 300;
+/// Beyond [`RANK_ALL`] matches, how many of the newest are ranked by tier.
 pub(crate) const RANK_WINDOW: i64 = 1_000;
 /// Characters of context in a snippet.
 const SNIPPET_CHARS: usize = 160;
 /// bm25 column weights: subject, customer (name and addresses), message text.
-const RANK: &str = "bm25(ticket_search, 4.0, 2.0, 1.0)";
+const BM25: &str = "bm25(ticket_search, 4.0, 2.0, 1.0)";
+/// The tiers above "matches somewhere", best first: (score, columns holding every word).
+const TIERS: [(f64, &str); 2] = [(2.0, "{subject}"), (1.0, "{subject customer}")];
 
 pub(crate) fn search(conn: &Connection, request: &SearchRequest) -> Result<SearchResults> {
     let query = &request.query;
@@ -32,43 +40,26 @@ pub(crate) fn search(conn: &Connection, request: &SearchRequest) -> Result<Searc
         });
     }
     let expr = query.to_fts5();
-    // Count, rank and hits from one snapshot.
+    // Count, ranking and hits from one snapshot.
     let tx = conn.unchecked_transaction()?;
     let total: i64 = tx
         .prepare_cached("SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?1")?
         .query_row([&expr], |r| r.get(0))?;
-    let limit = request.limit.min(PageRequest::MAX_LIMIT);
+    let limit = i64::from(request.limit.min(PageRequest::MAX_LIMIT));
     if total == 0 || limit == 0 {
         return Ok(SearchResults {
-            total: total as u64,
+            total: total.max(0) as u64,
             hits: Vec::new(),
         });
     }
-    // The oldest ticket id bm25 looks at.
-    let oldest = if total > RANK_WINDOW {
-        tx.prepare_cached(
-            "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1
-              ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-        )?
-        .query_row(params![&expr, RANK_WINDOW - 1], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0)
+    let ranked = if total <= RANK_ALL {
+        by_bm25(&tx, &expr, limit)?
     } else {
-        0
+        by_tier(&tx, &expr, limit)?
     };
-    let ranked: Vec<(i64, f64)> = tx
-        .prepare_cached(&format!(
-            "SELECT rowid, {RANK} AS score FROM ticket_search
-              WHERE ticket_search MATCH ?1 AND rowid >= ?2
-              ORDER BY score, rowid DESC LIMIT ?3"
-        ))?
-        .query_map(params![&expr, oldest, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
     let mut hits = Vec::with_capacity(ranked.len());
-    for (ticket, bm25) in ranked {
-        if let Some(hit) = hit(&tx, query, TicketId::from_db(ticket), -bm25)? {
+    for (ticket, score) in ranked {
+        if let Some(hit) = hit(&tx, query, TicketId::from_db(ticket), score)? {
             hits.push(hit);
         }
     }
@@ -76,6 +67,78 @@ pub(crate) fn search(conn: &Connection, request: &SearchRequest) -> Result<Searc
         total: total as u64,
         hits,
     })
+}
+
+fn by_bm25(conn: &Connection, expr: &str, limit: i64) -> Result<Vec<(i64, f64)>> {
+    let ranked = conn
+        .prepare_cached(&format!(
+            "SELECT rowid, {BM25} AS score FROM ticket_search WHERE ticket_search MATCH ?1
+              ORDER BY score, rowid DESC LIMIT ?2"
+        ))?
+        .query_map(params![expr, limit], |r| {
+            // bm25() is lower-is-better; hits are higher-is-better.
+            Ok((r.get(0)?, -r.get::<_, f64>(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ranked)
+}
+
+fn by_tier(conn: &Connection, expr: &str, limit: i64) -> Result<Vec<(i64, f64)>> {
+    // The oldest ticket id in the window.
+    let oldest: i64 = conn
+        .prepare_cached(
+            "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1
+              ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+        )?
+        .query_row(params![expr, RANK_WINDOW - 1], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let limit = limit as usize;
+    let mut ranked: Vec<(i64, f64)> = Vec::with_capacity(limit);
+    let mut seen = HashSet::with_capacity(limit);
+    for (score, columns) in TIERS {
+        if ranked.len() >= limit {
+            break;
+        }
+        // Walked oldest to newest from the window's start: FTS5 seeks straight to `oldest`
+        // and stops at the newest match. (Newest first, a column filter that matches nothing
+        // in the window would walk on past it through every older match.)
+        let tier: Vec<i64> = conn
+            .prepare_cached(
+                "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1 AND rowid >= ?2",
+            )?
+            .query_map(params![format!("{columns} : ({expr})"), oldest], |r| {
+                r.get(0)
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for ticket in tier.into_iter().rev() {
+            if ranked.len() >= limit {
+                break;
+            }
+            if seen.insert(ticket) {
+                ranked.push((ticket, score));
+            }
+        }
+    }
+    if ranked.len() < limit {
+        // The rest of the window, newest first: every row in it matches, so this walk stops
+        // after at most `limit` rows plus those already ranked.
+        let mut st = conn.prepare_cached(
+            "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1 AND rowid >= ?2
+              ORDER BY rowid DESC LIMIT ?3",
+        )?;
+        let mut rows = st.query(params![expr, oldest, (limit + seen.len()) as i64])?;
+        while let Some(row) = rows.next()? {
+            let ticket: i64 = row.get(0)?;
+            if seen.insert(ticket) {
+                ranked.push((ticket, 0.0));
+                if ranked.len() >= limit {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(ranked)
 }
 
 fn hit(

@@ -516,40 +516,53 @@ async fn search_follows_messages_subjects_customers_and_merges() {
 }
 
 #[tokio::test]
-async fn search_ranks_all_matches_exactly_counted_beyond_the_rank_window() {
+async fn search_ranks_by_bm25_or_by_tier_and_counts_exactly() {
     let db = Db::new();
     let store = db.open().await;
-    // More matches than bm25 ranks at once: the total stays exact.
-    let n = 1_200;
-    for i in 0..n {
-        let body = if i == 7 {
-            "refund refund refund, the refund please"
-        } else {
-            "please help with my order"
+    // More matches of "please" than bm25 ranks (300), fewer than the tier window (1000).
+    let n = 400;
+    for i in 1..=n {
+        let (subject, body) = match i {
+            8 => ("Please help".to_owned(), "my order"),
+            7 => (format!("t{i}"), "refund refund refund, the refund please"),
+            300 => (format!("t{i}"), "refund please"),
+            _ => (format!("t{i}"), "please help with my order"),
         };
         store
-            .create_ticket(ticket(&format!("t{i}"), "x@shop.example", body, None))
+            .create_ticket(ticket(&subject, "x@shop.example", body, None))
             .await
             .unwrap();
     }
-    let r = store
-        .search(&SearchRequest {
-            query: Query::parse("please"),
-            limit: 5,
-        })
-        .await
-        .unwrap();
+    let search = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .search(&SearchRequest {
+                    query: Query::parse(q),
+                    limit: 5,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    // Many matches: the subject match first, then newest first; the total stays exact.
+    let r = search("please").await;
     assert_eq!(r.total, n);
-    assert_eq!(r.hits.len(), 5);
-    let r = store
-        .search(&SearchRequest {
-            query: Query::parse("refund"),
-            limit: 5,
-        })
-        .await
-        .unwrap();
-    assert_eq!(r.total, 1);
-    assert_eq!(r.hits[0].number, 8);
+    let numbers: Vec<i64> = r.hits.iter().map(|h| h.number).collect();
+    assert_eq!(numbers, [8, 400, 399, 398, 397]);
+    assert!(r.hits[0].score > r.hits[1].score);
+    assert_eq!(r.hits[0].message_id, None, "matched by its subject only");
+    assert!(
+        r.hits[0].snippet.contains("[Please]"),
+        "{}",
+        r.hits[0].snippet
+    );
+    // Few matches: bm25, where four mentions beat one in a newer ticket.
+    let r = search("refund").await;
+    assert_eq!(r.total, 2);
+    let numbers: Vec<i64> = r.hits.iter().map(|h| h.number).collect();
+    assert_eq!(numbers, [7, 300]);
+    assert!(r.hits[0].score > r.hits[1].score);
     store.close().await;
 }
 
