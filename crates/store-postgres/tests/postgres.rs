@@ -1,9 +1,10 @@
 //! PostgreSQL-specific behaviour of the store: races between transactions and between nodes,
-//! and migrations on reconnect. Each test gets a database of its own on the server named by
-//! `TRUSTDESK_TEST_PG_URL` (default: the local server, user postgres).
+//! and migrations on reconnect. Each test gets a database of its own from the shared harness
+//! (`trustdesk_conformance::pg`).
 
 use std::sync::Arc;
 
+use trustdesk_conformance::pg::{TestDatabase, admin_url, fresh_database};
 use trustdesk_domain::event::{EventContent, verify_chain};
 use trustdesk_domain::text::Query;
 use trustdesk_domain::{
@@ -18,64 +19,35 @@ use trustdesk_store::{
 };
 use trustdesk_store_postgres::{PgOptions, PgStore};
 
-const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A database created for one test and dropped after it.
+/// A database of its own for one test, dropped after it. Which server: see
+/// `trustdesk_conformance::pg` (`TRUSTDESK_TEST_PG_URL`, the local server, or a private
+/// throw-away cluster).
 struct TestDb {
+    /// The server's admin URL.
     admin: String,
     name: String,
     url: String,
+    _db: TestDatabase,
 }
 
 impl TestDb {
     async fn create() -> TestDb {
-        let admin = std::env::var("TRUSTDESK_TEST_PG_URL").unwrap_or(DEFAULT_ADMIN_URL.to_owned());
-        let name = format!("td_pg_test_{:016x}", rand::random::<u64>());
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+        let db = fresh_database().await;
+        let admin = admin_url()
             .await
-            .expect("PostgreSQL for tests (set TRUSTDESK_TEST_PG_URL)");
-        sqlx::Executor::execute(
-            &mut conn,
-            sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
-        )
-        .await
-        .expect("create test database");
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
-        TestDb { admin, name, url }
+            .unwrap_or_else(|e| panic!("PostgreSQL for tests: {e}"));
+        TestDb {
+            admin,
+            name: db.name.clone(),
+            url: db.url.clone(),
+            _db: db,
+        }
     }
 
     async fn store(&self) -> PgStore {
         PgStore::connect(PgOptions::new(&self.url))
             .await
             .expect("connect")
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let name = self.name.clone();
-        // Drop runs inside the test's runtime; a thread with its own runtime may block.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
-                sqlx::Executor::execute(
-                    &mut conn,
-                    sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
-                )
-                .await
-                .map(|_| ())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop test database {}", self.name);
-        }
     }
 }
 
