@@ -38,6 +38,8 @@ fn every_corpus_mail_parses_without_panic() {
                 if let Ok(mail) = &result {
                     // Everything downstream of parse must hold on real input too.
                     let _ = email::split_reply(&mail.text);
+                    let _ = email::classify(mail);
+                    let _ = email::should_acknowledge(mail, &[]);
                     let _ = email::detect_language(&mail.text);
                 }
                 result
@@ -249,6 +251,22 @@ fn zammad_bounce_of_a_ticket_notification() {
         .as_deref()
         .expect("the returned message is parsed");
     assert_eq!(returned.subject.as_deref(), Some("test [Ticket#10010]"));
+
+    // As a bounce: the failed recipient, and the returned message's subject with its tag.
+    let email::Kind::Bounce(report) = email::classify(&mail) else {
+        panic!("mail033 is a bounce")
+    };
+    assert_eq!(
+        report.returned_subject.as_deref(),
+        Some("test [Ticket#10010]")
+    );
+    assert!(report.returned_message_id.is_some());
+    let r = &report.recipients[0];
+    assert_eq!(r.address, "not_existing@znuny.com");
+    assert_eq!(r.status.as_deref(), Some("5.1.1"));
+    assert_eq!(r.reason, email::BounceReason::UserUnknown);
+    assert!(r.hard);
+    assert!(email::should_acknowledge(&mail, &[]).is_err());
 }
 
 #[test]

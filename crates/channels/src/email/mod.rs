@@ -2,10 +2,14 @@
 //! history away for display, tell a customer's mail from a bounce or an auto-reply, and decide
 //! whether it deserves an acknowledgement. Pure functions over bytes: no database, no network.
 
+mod bounce;
+mod classify;
 mod html;
 mod parse;
 mod reply;
 
+pub use bounce::{BounceReason, BounceReport, FailedRecipient};
+pub use classify::{FeedbackReport, Kind, NoAckReason, classify, should_acknowledge};
 pub use html::{html_to_text, sanitize_html};
 pub use parse::{Attachment, Mailbox, ParseError, ParseWarning, ParsedMail, parse};
 pub use reply::split_reply;

@@ -293,6 +293,7 @@ fn convert(message: &Message<'_>, raw: &[u8], own: &[u8], depth: usize) -> Parse
     let html = has_html.then(|| html_parts.join("\n"));
 
     let mut attachments = Vec::new();
+    let mut broken_multipart_text = String::new();
     for &id in &message.attachments {
         let Some(part) = message.parts.get(id as usize) else {
             continue;
@@ -314,6 +315,7 @@ fn convert(message: &Message<'_>, raw: &[u8], own: &[u8], depth: usize) -> Parse
             });
         if content_type.starts_with("multipart/") {
             warnings.push(ParseWarning::BrokenMultipart { part: id as usize });
+            broken_multipart_text.push_str(&salvage_text(&bytes));
             continue;
         }
         let message = match nested {
@@ -351,6 +353,13 @@ fn convert(message: &Message<'_>, raw: &[u8], own: &[u8], depth: usize) -> Parse
         });
     }
 
+    // A multipart whose boundary could not be read (a header folded without indentation)
+    // still holds the sender's words; without any other text, show them rather than nothing.
+    let text = if text.trim().is_empty() && !broken_multipart_text.trim().is_empty() {
+        broken_multipart_text
+    } else {
+        text
+    };
     if text.trim().is_empty() && html.is_none() && attachments.is_empty() {
         warnings.push(ParseWarning::NoBody);
     }
@@ -537,6 +546,35 @@ fn id_list(parsed: &HeaderValue<'_>, raw: Option<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
     ids
+}
+
+/// The readable lines of a multipart body that could not be split: boundary lines and part
+/// headers dropped.
+fn salvage_text(bytes: &[u8]) -> String {
+    let raw = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut in_headers = false;
+    for line in raw.lines() {
+        let t = line.trim_end();
+        if t.starts_with("--") && !t.contains(' ') {
+            in_headers = true;
+            continue;
+        }
+        if in_headers {
+            let looks_like_header = t.split_once(':').is_some_and(|(n, _)| {
+                !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }) || t.starts_with([' ', '\t'])
+                || t.to_ascii_lowercase().starts_with("boundary=");
+            if t.is_empty() {
+                in_headers = false;
+            } else if looks_like_header {
+                continue;
+            }
+        }
+        out.push_str(t);
+        out.push('\n');
+    }
+    out.trim().to_string() + "\n"
 }
 
 /// Bodies are stored with `\n` line ends whatever the wire used: search, snippets and the
