@@ -566,7 +566,12 @@ fn feedback_report(mail: &ParsedMail) -> Option<FeedbackReport> {
 fn ses_json(text: &str) -> Option<serde_json::Value> {
     let start = text.find('{')?;
     let end = text.rfind('}')?;
-    let json: serde_json::Value = serde_json::from_str(text.get(start..=end)?).ok()?;
+    let unwrapped: String = text
+        .get(start..=end)?
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n'))
+        .collect();
+    let json: serde_json::Value = serde_json::from_str(&unwrapped).ok()?;
     match json.get("Message").and_then(|m| m.as_str()) {
         Some(inner) => serde_json::from_str(inner).ok(),
         None => Some(json),

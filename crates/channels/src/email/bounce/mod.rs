@@ -555,7 +555,12 @@ fn read_amazon_ses(text: &str) -> Vec<Fact> {
     if end <= start {
         return Vec::new();
     }
-    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text[start..=end]) else {
+    // Mail transport wraps long lines, also inside JSON strings: unwrap before parsing.
+    let unwrapped: String = text[start..=end]
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n'))
+        .collect();
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&unwrapped) else {
         return Vec::new();
     };
     // SNS wraps the notification as a JSON string in "Message".
