@@ -191,9 +191,7 @@ impl TokenVerifier {
                     .write()
                     .unwrap_or_else(|p| p.into_inner())
                     .remove(&hash);
-                return Err(ApiError::unauthenticated(
-                    "unknown or revoked API token",
-                ));
+                return Err(ApiError::unauthenticated("unknown or revoked API token"));
             }
             Err(e) => return Err(e.into()),
         };
@@ -219,11 +217,11 @@ impl TokenVerifier {
     fn touch_if_due(&self, c: &Cached) {
         let now_ms = self.epoch.elapsed().as_millis() as u64;
         let last = c.touched_ms.load(Ordering::Relaxed);
-        let due = last == u64::MAX || now_ms.saturating_sub(last) >= TOUCH_INTERVAL.as_millis() as u64;
+        let due =
+            last == u64::MAX || now_ms.saturating_sub(last) >= TOUCH_INTERVAL.as_millis() as u64;
         // Only the request that wins the exchange stamps; the others go on.
         if due
-            && c
-                .touched_ms
+            && c.touched_ms
                 .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {

@@ -79,7 +79,10 @@ pub async fn ensure_first_admin(
             tracing::info!(agent = %agent.id, email = %agent.email, "created the first admin agent");
             Ok(Some(FirstAdmin { agent, password }))
         }
-        Err(StoreError::Conflict { code: "email_taken", .. }) => Ok(None),
+        Err(StoreError::Conflict {
+            code: "email_taken",
+            ..
+        }) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -259,6 +259,8 @@ impl RawConfig {
 }
 
 #[cfg(test)]
+// figment's Jail hands closures its own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -291,7 +293,10 @@ mod tests {
         assert_eq!(built_in.database, c.database);
         assert_eq!(built_in.listen, c.listen);
         assert_eq!(c.max_attachment_size, 25 * MIB);
-        assert_eq!(c.blob_dir(), PathBuf::from(DEFAULT_DATA_DIR).join("attachments"));
+        assert_eq!(
+            c.blob_dir(),
+            PathBuf::from(DEFAULT_DATA_DIR).join("attachments")
+        );
     }
 
     #[test]

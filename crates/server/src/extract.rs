@@ -76,6 +76,14 @@ fn json_error<T: DeserializeOwned>(text: &str, e: &serde_json::Error) -> ApiErro
             format!("the request body is not valid JSON: {e}"),
         ),
         Category::Data => {
+            // serde stops at the first wrong field; a document that is also malformed further
+            // on is reported as malformed.
+            if let Err(syntax) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                return ApiError::bad_request(
+                    "malformed_json",
+                    format!("the request body is not valid JSON: {syntax}"),
+                );
+            }
             let mut de = serde_json::Deserializer::from_str(text);
             let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
                 Err(pe) => (pe.path().to_string(), pe.inner().to_string()),
@@ -83,13 +91,24 @@ fn json_error<T: DeserializeOwned>(text: &str, e: &serde_json::Error) -> ApiErro
             };
             let path = if path == "." { String::new() } else { path };
             let message = trim_serde_message(&message).into_owned();
-            if path.is_empty() {
-                ApiError::invalid_field("body", message)
-            } else {
-                ApiError::invalid_field(path, message)
-            }
+            let field = match named_field(&message) {
+                // Missing and unknown fields are reported at the object holding them.
+                Some(name) if path.is_empty() => name.to_owned(),
+                Some(name) if !path.ends_with(name) => format!("{path}.{name}"),
+                _ if path.is_empty() => "body".to_owned(),
+                _ => path,
+            };
+            ApiError::invalid_field(field, message)
         }
     }
+}
+
+/// The field serde names in "missing field `x`" / "unknown field `x`, expected …".
+fn named_field(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("missing field `")
+        .or_else(|| message.strip_prefix("unknown field `"))?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 /// A query string parsed into `T` (whose fields are raw strings the handler parses, so each
@@ -112,7 +131,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|e| {
                 ApiError::bad_request(
                     "invalid_query",
-                    format!("invalid query string: {}", trim_serde_message(&e.to_string())),
+                    format!(
+                        "invalid query string: {}",
+                        trim_serde_message(&e.to_string())
+                    ),
                 )
             })
     }
@@ -129,7 +151,10 @@ fn percent_decodes_to_utf8(s: &str) -> bool {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = |b: u8| (b as char).to_digit(16);
-            match (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
+            match (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push((h * 16 + l) as u8);
                     i += 3;
@@ -219,15 +244,23 @@ mod tests {
         assert_eq!(err(b"[1,2]").1, "validation_failed");
         assert_eq!(err(b"{\"subject\": \"\xff\"}").1, "invalid_utf8");
 
-        let (status, code, dbg) =
-            err(br#"{"subject": "s", "customer": {"email": "nope"}}"#);
-        assert_eq!((status, code), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+        let (status, code, dbg) = err(br#"{"subject": "s", "customer": {"email": "nope"}}"#);
+        assert_eq!(
+            (status, code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+        );
         assert!(dbg.contains("customer.email"), "{dbg}");
         assert!(!dbg.contains("line 1"), "{dbg}");
 
-        let (_, code, dbg) = err(br#"{"subject": "s", "customer": {"email": "a@b.example"}, "x": 1}"#);
+        let (_, code, dbg) =
+            err(br#"{"subject": "s", "customer": {"email": "a@b.example"}, "x": 1}"#);
         assert_eq!(code, "validation_failed");
-        assert!(dbg.contains("unknown field `x`"), "{dbg}");
+        assert!(
+            dbg.contains("unknown field `x`") && dbg.contains("field: Some(\"x\")"),
+            "{dbg}"
+        );
+        let (_, _, dbg) = err(br#"{"subject": "s", "customer": {"email": "a@b.example", "y": 1}}"#);
+        assert!(dbg.contains("field: Some(\"customer.y\")"), "{dbg}");
 
         let (_, _, dbg) =
             err(br#"{"subject": "s", "customer": {"email": "a@b.example"}, "tags": ["ok", "two words"]}"#);
@@ -235,6 +268,9 @@ mod tests {
 
         let (_, _, dbg) = err(br#"{"customer": {"email": "a@b.example"}}"#);
         assert!(dbg.contains("missing field `subject`"), "{dbg}");
+        assert!(dbg.contains("field: Some(\"subject\")"), "{dbg}");
+        let (_, _, dbg) = err(br#"{"subject": "s", "customer": {}}"#);
+        assert!(dbg.contains("field: Some(\"customer.email\")"), "{dbg}");
     }
 
     #[test]

@@ -47,11 +47,21 @@ mod tests {
             <a href="javascript:alert(1)">x</a> <a href="https://shop.example/o/1">order</a>
             <img src=x onerror=alert(1)><iframe src="https://evil.example"></iframe></p>"#;
         let clean = sanitize(dirty);
-        for bad in ["script", "onclick", "onerror", "javascript:", "iframe", "alert"] {
+        for bad in [
+            "script",
+            "onclick",
+            "onerror",
+            "javascript:",
+            "iframe",
+            "alert",
+        ] {
             assert!(!clean.contains(bad), "{bad} survived in {clean}");
         }
         assert!(clean.contains("<b>Ana</b>"));
-        assert!(clean.contains(r#"rel="noopener noreferrer nofollow""#), "{clean}");
+        assert!(
+            clean.contains(r#"rel="noopener noreferrer nofollow""#),
+            "{clean}"
+        );
     }
 
     #[test]

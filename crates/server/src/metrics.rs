@@ -89,11 +89,7 @@ pub async fn track(State(app): State<AppState>, req: Request, next: Next) -> Res
 fn intern(route: &str) -> &'static str {
     static ROUTES: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
     let routes = ROUTES.get_or_init(Default::default);
-    if let Some(r) = routes
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(route)
-    {
+    if let Some(r) = routes.read().unwrap_or_else(|p| p.into_inner()).get(route) {
         return r;
     }
     let mut w = routes.write().unwrap_or_else(|p| p.into_inner());
@@ -134,11 +130,14 @@ fn status_label(s: StatusCode) -> &'static str {
         422 => "422",
         500 => "500",
         503 => "503",
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
+        // Codes trustdesk does not send itself, by class.
+        code => match code / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        },
     }
 }
 

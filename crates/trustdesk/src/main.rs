@@ -146,7 +146,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(admin) = app.first_admin() {
         println!("{}", admin.instructions(&url));
     }
-    println!("trustdesk is serving {url}/ (database {database}, data in {})", data_dir.display());
+    println!(
+        "trustdesk is serving {url}/ (database {database}, data in {})",
+        data_dir.display()
+    );
     app.run_until_stopped().await
 }
 
@@ -158,16 +161,28 @@ async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
                 .await
                 .map(|issued| {
                     let t = &issued.token;
-                    println!("Created token {} \"{}\" with role {}.", t.id, t.name, t.role);
-                    println!("Its secret is shown only now; send it as Authorization: Bearer <secret>:");
+                    println!(
+                        "Created token {} \"{}\" with role {}.",
+                        t.id, t.name, t.role
+                    );
+                    println!(
+                        "Its secret is shown only now; send it as Authorization: Bearer <secret>:"
+                    );
                     println!("{}", reveal(&issued.secret));
                 })
         }
         TokenCommand::List => tokens::list_tokens(store.as_ref()).await.map(|list| {
-            println!("{:<12} {:<8} {:<28} {:<28} NAME", "ID", "ROLE", "CREATED", "LAST USED");
+            println!(
+                "{:<12} {:<8} {:<28} {:<28} NAME",
+                "ID", "ROLE", "CREATED", "LAST USED"
+            );
             for t in list {
                 let last_used = t.last_used_at.map_or("-".to_owned(), |t| t.to_string());
-                let state = if t.revoked_at.is_some() { " (revoked)" } else { "" };
+                let state = if t.revoked_at.is_some() {
+                    " (revoked)"
+                } else {
+                    ""
+                };
                 println!(
                     "{:<12} {:<8} {:<28} {:<28} {}{state}",
                     t.id.to_string(),

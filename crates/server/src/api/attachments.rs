@@ -62,14 +62,26 @@ async fn download(
     let bytes = app.store().get_blob(&meta.sha256).await?;
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, served_content_type(&meta.content_type));
-    h.insert(header::CONTENT_DISPOSITION, content_disposition(&meta.filename));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_TYPE,
+        served_content_type(&meta.content_type),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition(&meta.filename),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     Ok(res)
 }
 
@@ -78,9 +90,20 @@ fn served_content_type(stored: &str) -> HeaderValue {
     let essence = stored.split(';').next().unwrap_or("").trim();
     let passive = matches!(
         essence,
-        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif" | "image/bmp"
-            | "image/tiff" | "application/pdf" | "text/plain" | "text/csv" | "application/zip"
-            | "application/gzip" | "application/msword" | "application/vnd.ms-excel"
+        "image/png"
+            | "image/jpeg"
+            | "image/gif"
+            | "image/webp"
+            | "image/avif"
+            | "image/bmp"
+            | "image/tiff"
+            | "application/pdf"
+            | "text/plain"
+            | "text/csv"
+            | "application/zip"
+            | "application/gzip"
+            | "application/msword"
+            | "application/vnd.ms-excel"
     ) || essence.starts_with("audio/")
         || essence.starts_with("video/")
         || essence.starts_with("application/vnd.openxmlformats-officedocument.")
@@ -125,11 +148,21 @@ mod tests {
 
     #[test]
     fn active_content_is_never_served_as_itself() {
-        for t in ["text/html", "image/svg+xml", "application/xhtml+xml", "text/javascript", "application/xml", "TEXT/HTML"] {
+        for t in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/javascript",
+            "application/xml",
+            "TEXT/HTML",
+        ] {
             assert_eq!(served_content_type(t), "application/octet-stream", "{t}");
         }
         assert_eq!(served_content_type("image/png"), "image/png");
-        assert_eq!(served_content_type("text/plain; charset=utf-8"), "text/plain; charset=utf-8");
+        assert_eq!(
+            served_content_type("text/plain; charset=utf-8"),
+            "text/plain; charset=utf-8"
+        );
     }
 
     #[test]
@@ -140,6 +173,10 @@ mod tests {
             "attachment; filename=\"faktura _1043_.pdf\"; filename*=UTF-8''faktura%20%221043%22.pdf"
         );
         let d = content_disposition("zdjęcie.jpg");
-        assert!(d.to_str().unwrap().contains("filename*=UTF-8''zdj%C4%99cie.jpg"));
+        assert!(
+            d.to_str()
+                .unwrap()
+                .contains("filename*=UTF-8''zdj%C4%99cie.jpg")
+        );
     }
 }

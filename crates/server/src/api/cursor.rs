@@ -61,8 +61,17 @@ mod tests {
             assert_eq!(decode(CursorKind::Tickets, &c).unwrap(), before);
             assert!(decode(CursorKind::Customers, &c).is_err());
         }
-        for bad in ["", "x", "AAAAAAAAAAAAAA", "!!!!", &encode(CursorKind::Tickets, 5).repeat(2)] {
-            assert_eq!(decode(CursorKind::Tickets, bad).unwrap_err().code(), "invalid_cursor");
+        for bad in [
+            "",
+            "x",
+            "AAAAAAAAAAAAAA",
+            "!!!!",
+            &encode(CursorKind::Tickets, 5).repeat(2),
+        ] {
+            assert_eq!(
+                decode(CursorKind::Tickets, bad).unwrap_err().code(),
+                "invalid_cursor"
+            );
         }
         assert!(decode(CursorKind::Tickets, &encode(CursorKind::Tickets, 0)).is_err());
     }

@@ -106,7 +106,9 @@ async fn list_customers(
     Ok(Json(CustomerList {
         items: result.items.into_iter().map(Into::into).collect(),
         total: result.total,
-        next_cursor: result.next.map(|n| cursor::encode(CursorKind::Customers, n)),
+        next_cursor: result
+            .next
+            .map(|n| cursor::encode(CursorKind::Customers, n)),
     }))
 }
 
@@ -203,7 +205,10 @@ async fn merge_customers(
         .await
         .map_err(|e| match e {
             // The path names the resource; a missing `from` is a bad value in the body.
-            StoreError::NotFound { what: "customer", ref id } if *id == from.to_string() && from != into => {
+            StoreError::NotFound {
+                what: "customer",
+                ref id,
+            } if *id == from.to_string() && from != into => {
                 ApiError::invalid_field("from", format!("no customer {from}"))
             }
             e => e.into(),

@@ -22,7 +22,10 @@ const MAX_CONTENT_TYPE_LEN: usize = 255;
 /// Free text that every backend can store: PostgreSQL refuses NUL in text.
 pub fn check_text(field: &str, value: &str) -> Result<(), ApiError> {
     if value.contains('\0') {
-        return Err(ApiError::invalid_field(field, "must not contain NUL characters"));
+        return Err(ApiError::invalid_field(
+            field,
+            "must not contain NUL characters",
+        ));
     }
     Ok(())
 }
@@ -32,7 +35,10 @@ pub fn short_text(field: &str, value: Option<String>) -> Result<Option<String>, 
     let Some(v) = value else { return Ok(None) };
     check_text(field, &v)?;
     if v.chars().any(|c| c.is_control()) {
-        return Err(ApiError::invalid_field(field, "must be one line without control characters"));
+        return Err(ApiError::invalid_field(
+            field,
+            "must be one line without control characters",
+        ));
     }
     let t = v.trim();
     if t.chars().count() > MAX_NAME_CHARS {
@@ -49,7 +55,10 @@ pub fn channel_message_id(value: Option<String>) -> Result<Option<String>, ApiEr
     let field = "channel_message_id";
     check_text(field, &v)?;
     let t = v.trim();
-    if t.is_empty() || t.chars().count() > MAX_CHANNEL_MESSAGE_ID_CHARS || t.chars().any(char::is_control) {
+    if t.is_empty()
+        || t.chars().count() > MAX_CHANNEL_MESSAGE_ID_CHARS
+        || t.chars().any(char::is_control)
+    {
         return Err(ApiError::invalid_field(
             field,
             format!("1-{MAX_CHANNEL_MESSAGE_ID_CHARS} characters on one line"),
@@ -63,7 +72,10 @@ pub fn tags(field: &str, mut tags: Vec<Tag>) -> Result<Vec<Tag>, ApiError> {
     tags.sort();
     tags.dedup();
     if tags.len() > MAX_TAGS {
-        return Err(ApiError::invalid_field(field, format!("at most {MAX_TAGS} tags")));
+        return Err(ApiError::invalid_field(
+            field,
+            format!("at most {MAX_TAGS} tags"),
+        ));
     }
     Ok(tags)
 }
@@ -111,10 +123,7 @@ pub fn limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError>
     }
 }
 
-pub fn page(
-    limit_raw: Option<&str>,
-    before: Option<i64>,
-) -> Result<PageRequest, ApiError> {
+pub fn page(limit_raw: Option<&str>, before: Option<i64>) -> Result<PageRequest, ApiError> {
     Ok(PageRequest {
         limit: limit(limit_raw, 50, PageRequest::MAX_LIMIT)?,
         before,
@@ -131,8 +140,11 @@ pub fn param<T: std::str::FromStr>(name: &str, raw: Option<&str>) -> Result<Opti
 where
     T::Err: std::fmt::Display,
 {
-    raw.map(|r| r.parse::<T>().map_err(|e| ApiError::invalid_field(name, e.to_string())))
-        .transpose()
+    raw.map(|r| {
+        r.parse::<T>()
+            .map_err(|e| ApiError::invalid_field(name, e.to_string()))
+    })
+    .transpose()
 }
 
 /// An attachment, decoded and checked; its bytes go to the blob store under `meta.sha256`.
@@ -175,7 +187,10 @@ fn attachment(i: usize, a: AttachmentInput, max_size: u64) -> Result<DecodedAtta
     let content_type = content_type(&a.content_type).ok_or_else(|| {
         ApiError::invalid_field(
             field("content_type"),
-            format!("`{}` is not a media type like application/pdf", shown(&a.content_type)),
+            format!(
+                "`{}` is not a media type like application/pdf",
+                shown(&a.content_type)
+            ),
         )
     })?;
     let too_large = || {
@@ -187,15 +202,16 @@ fn attachment(i: usize, a: AttachmentInput, max_size: u64) -> Result<DecodedAtta
     if (a.content_base64.len() as u64 / 4).saturating_mul(3) > max_size.saturating_add(3) {
         return Err(too_large());
     }
-    let encoded: std::borrow::Cow<'_, str> = if a.content_base64.bytes().any(|b| b.is_ascii_whitespace()) {
-        a.content_base64
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect::<String>()
-            .into()
-    } else {
-        a.content_base64.as_str().into()
-    };
+    let encoded: std::borrow::Cow<'_, str> =
+        if a.content_base64.bytes().any(|b| b.is_ascii_whitespace()) {
+            a.content_base64
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect::<String>()
+                .into()
+        } else {
+            a.content_base64.as_str().into()
+        };
     let bytes = BASE64.decode(encoded.as_bytes()).map_err(|e| {
         ApiError::invalid_field(field("content_base64"), format!("not valid base64 ({e})"))
     })?;
@@ -228,7 +244,10 @@ fn filename(raw: &str) -> Option<String> {
 /// `type/subtype` with optional parameters, lower-cased; printable ASCII only.
 fn content_type(raw: &str) -> Option<String> {
     let t = raw.trim();
-    if t.is_empty() || t.len() > MAX_CONTENT_TYPE_LEN || !t.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if t.is_empty()
+        || t.len() > MAX_CONTENT_TYPE_LEN
+        || !t.bytes().all(|b| (0x20..0x7f).contains(&b))
+    {
         return None;
     }
     let essence = t.split(';').next()?.trim();
@@ -255,7 +274,11 @@ mod tests {
 
     #[test]
     fn attachments_are_decoded_hashed_and_checked() {
-        let a = attachments(vec![input("../../etc/x.txt", "Text/Plain", "aGVsbG8=")], 100).unwrap();
+        let a = attachments(
+            vec![input("../../etc/x.txt", "Text/Plain", "aGVsbG8=")],
+            100,
+        )
+        .unwrap();
         assert_eq!(a[0].bytes, b"hello");
         assert_eq!(a[0].meta.filename, "x.txt");
         assert_eq!(a[0].meta.content_type, "text/plain");
@@ -276,7 +299,10 @@ mod tests {
         assert!(dbg.contains("attachments[0].content_base64"), "{dbg}");
         let (code, _) = e(attachments(vec![input("x", "text/plain", "aGVsbG8=")], 4));
         assert_eq!(code, "payload_too_large");
-        let (code, _) = e(attachments(vec![input("x", "text/plain", &"A".repeat(4000))], 100));
+        let (code, _) = e(attachments(
+            vec![input("x", "text/plain", &"A".repeat(4000))],
+            100,
+        ));
         assert_eq!(code, "payload_too_large");
         let (_, dbg) = e(attachments(vec![input("..", "text/plain", "")], 100));
         assert!(dbg.contains("attachments[0].filename"), "{dbg}");
@@ -286,7 +312,8 @@ mod tests {
 
     #[test]
     fn message_bodies() {
-        let (text, html) = message_body(None, Some("<p>Hi<script>x</script></p>".into()), false).unwrap();
+        let (text, html) =
+            message_body(None, Some("<p>Hi<script>x</script></p>".into()), false).unwrap();
         assert_eq!(text, "Hi");
         assert_eq!(html.as_deref(), Some("<p>Hi</p>"));
         assert!(message_body(Some("  ".into()), None, false).is_err());
@@ -300,9 +327,17 @@ mod tests {
         assert_eq!(limit(None, 50, 500).unwrap(), 50);
         assert_eq!(limit(Some("500"), 50, 500).unwrap(), 500);
         for bad in ["0", "501", "-1", "ten", ""] {
-            assert_eq!(limit(Some(bad), 50, 500).unwrap_err().code(), "validation_failed");
+            assert_eq!(
+                limit(Some(bad), 50, 500).unwrap_err().code(),
+                "validation_failed"
+            );
         }
-        assert_eq!(short_text("name", Some("  Ana ".into())).unwrap().as_deref(), Some("Ana"));
+        assert_eq!(
+            short_text("name", Some("  Ana ".into()))
+                .unwrap()
+                .as_deref(),
+            Some("Ana")
+        );
         assert_eq!(short_text("name", Some("  ".into())).unwrap(), None);
         assert!(short_text("name", Some("a\nb".into())).is_err());
     }

@@ -112,17 +112,36 @@ fn add_security_and_errors(doc: &mut utoipa::openapi::OpenApi) {
             if public {
                 op.security = Some(Vec::new());
             } else {
-                op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
-                add_error(op, "401", "`unauthenticated`: no token, or an unknown or revoked one");
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+                add_error(
+                    op,
+                    "401",
+                    "`unauthenticated`: no token, or an unknown or revoked one",
+                );
                 if method != HttpMethod::Get {
                     add_error(op, "403", "`forbidden`: the token's role may not do this");
                 }
             }
             if op.request_body.is_some() {
-                add_error(op, "400", "`malformed_json`, `invalid_utf8`, `unreadable_body`");
+                add_error(
+                    op,
+                    "400",
+                    "`malformed_json`, `invalid_utf8`, `unreadable_body`",
+                );
                 add_error(op, "413", "`payload_too_large`");
-                add_error(op, "415", "`unsupported_media_type`: the body is not application/json");
-                add_error(op, "422", "`validation_failed`: a field is missing, unknown or invalid (`field` names it)");
+                add_error(
+                    op,
+                    "415",
+                    "`unsupported_media_type`: the body is not application/json",
+                );
+                add_error(
+                    op,
+                    "422",
+                    "`validation_failed`: a field is missing, unknown or invalid (`field` names it)",
+                );
             }
             let has_query = op.parameters.as_ref().is_some_and(|ps| {
                 ps.iter().any(|p| {
@@ -131,23 +150,34 @@ fn add_security_and_errors(doc: &mut utoipa::openapi::OpenApi) {
             });
             if has_query {
                 add_error(op, "400", "`invalid_query`, `invalid_cursor`");
-                add_error(op, "422", "`validation_failed`: a parameter is invalid (`field` names it)");
+                add_error(
+                    op,
+                    "422",
+                    "`validation_failed`: a parameter is invalid (`field` names it)",
+                );
             }
-            add_error(op, "500", "`internal`: logged on the server; nothing was half-written");
+            add_error(
+                op,
+                "500",
+                "`internal`: logged on the server; nothing was half-written",
+            );
         }
     }
 }
 
 fn add_error(op: &mut Operation, status: &str, description: &str) {
-    op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    Content::new(Some(Ref::from_schema_name("ErrorBody"))),
-                )
-                .build(),
-        )
-    });
+    op.responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                    )
+                    .build(),
+            )
+        });
 }

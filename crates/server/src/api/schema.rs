@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 macro_rules! word_schema {
@@ -31,11 +31,7 @@ macro_rules! word_schema {
     };
 }
 
-word_schema!(
-    StatusSchema,
-    TicketStatus,
-    "Where a ticket stands."
-);
+word_schema!(StatusSchema, TicketStatus, "Where a ticket stands.");
 word_schema!(PrioritySchema, Priority, "How urgent a ticket is.");
 word_schema!(
     ChannelSchema,
@@ -95,15 +91,16 @@ id_schema!(AttachmentIdSchema, "AttachmentId", "att", "attachment");
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn id_pattern_matches_what_ids_look_like() {
         // The pattern's alphabet is Crockford's lower-case base32: no i, l, o, u.
         let id = trustdesk_domain::TicketId::from_db(i64::MAX).to_string();
         let body = id.strip_prefix("tkt_").unwrap();
         assert!(body.len() <= 13);
-        assert!(body.chars().all(|c| c.is_ascii_digit() || ('a'..='z').contains(&c)));
+        assert!(
+            body.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+        );
         assert!(!body.contains(['i', 'l', 'o', 'u']));
     }
 }

@@ -40,7 +40,10 @@ async fn search(
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<SearchResponse>> {
     let Some(text) = q.q else {
-        return Err(ApiError::invalid_field("q", "the words to search for are missing"));
+        return Err(ApiError::invalid_field(
+            "q",
+            "the words to search for are missing",
+        ));
     };
     let limit = input::limit(q.limit.as_deref(), 20, MAX_SEARCH_LIMIT)?;
     let query = Query::parse(&text);

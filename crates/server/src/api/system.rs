@@ -89,7 +89,10 @@ async fn metrics(State(app): State<AppState>, Reader(_caller): Reader) -> Respon
 )]
 async fn openapi_json(State(app): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         app.openapi_json(),
     )
         .into_response()

@@ -145,9 +145,9 @@ async fn list_tickets(
     let assignee = match q.assignee.as_deref() {
         None => None,
         Some("none") => Some(AssigneeFilter::Unassigned),
-        Some(raw) => Some(AssigneeFilter::Agent(raw.parse::<AgentId>().map_err(|e| {
-            ApiError::invalid_field("assignee", format!("{e}, or `none`"))
-        })?)),
+        Some(raw) => Some(AssigneeFilter::Agent(raw.parse::<AgentId>().map_err(
+            |e| ApiError::invalid_field("assignee", format!("{e}, or `none`")),
+        )?)),
     };
     let filter = TicketFilter {
         status: input::param("status", q.status.as_deref())?,
