@@ -55,6 +55,45 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API
     Openapi,
+    /// Benchmarks: fill a database with a large data set, time searches over it
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Fill the database with a believable multilingual data set, written through the same
+    /// store calls as the API; prints the figures as the last line
+    Seed {
+        /// Messages in all
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: u64,
+        /// Messages per ticket
+        #[arg(long, default_value_t = 4)]
+        per_ticket: usize,
+        /// Distinct customers the tickets are spread over
+        #[arg(long, default_value_t = 50_000)]
+        customers: u64,
+        /// Writers at once
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seed of the generator: the same seed gives the same data set
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Time searches as GET /api/v1/search runs them (median and p90 per query and overall)
+    Search {
+        /// Timed runs of each query, after one warm-up
+        #[arg(long, default_value_t = 21)]
+        rounds: usize,
+        /// Hits per search
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// The queries [default: words of different frequencies in en, id, pl, ro]
+        queries: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -135,6 +174,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { .. } => serve(config).await,
         Command::Token { command } => token(config, command).await,
         Command::Openapi => Ok(()),
+        Command::Bench { command } => bench(config, command).await,
     }
 }
 
@@ -151,6 +191,55 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         data_dir.display()
     );
     app.run_until_stopped().await
+}
+
+async fn bench(config: Config, command: BenchCommand) -> anyhow::Result<()> {
+    let store = open_store(&config.database, &config.data_dir).await?;
+    let result = match command {
+        BenchCommand::Seed {
+            messages,
+            per_ticket,
+            customers,
+            concurrency,
+            seed,
+        } => {
+            let opts = trustdesk_bench::SeedOptions {
+                messages,
+                messages_per_ticket: per_ticket,
+                customers,
+                concurrency,
+                seed,
+            };
+            trustdesk_bench::seed(store.clone(), opts, |done, all| {
+                eprintln!("seeded {done} of {all} messages");
+            })
+            .await
+            .map(|report| println!("{}", report.line()))
+        }
+        BenchCommand::Search {
+            rounds,
+            limit,
+            queries,
+        } => {
+            let queries = if queries.is_empty() {
+                trustdesk_bench::corpus::SEARCH_WORDS
+                    .iter()
+                    .map(|w| (*w).to_owned())
+                    .collect()
+            } else {
+                queries
+            };
+            trustdesk_bench::search(store.as_ref(), &queries, rounds, limit)
+                .await
+                .map(|report| {
+                    for line in report.lines() {
+                        println!("{line}");
+                    }
+                })
+        }
+    };
+    store.close().await;
+    result.context("benchmark failed")
 }
 
 async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {

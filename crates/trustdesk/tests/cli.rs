@@ -124,6 +124,38 @@ fn configuration_errors_are_clear_and_fail() {
 }
 
 #[test]
+fn bench_seed_and_search_on_a_small_data_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let seeded = trustdesk(
+        &data,
+        &[
+            "bench",
+            "seed",
+            "--messages",
+            "40",
+            "--customers",
+            "5",
+            "--concurrency",
+            "4",
+        ],
+    );
+    assert!(seeded.status.success(), "{seeded:?}");
+    let last = stdout(&seeded).lines().last().unwrap_or("").to_owned();
+    assert!(last.starts_with("seed tickets=10 messages=40"), "{last}");
+    let searched = trustdesk(
+        &data,
+        &["bench", "search", "--rounds", "2", "refund", "zwrot"],
+    );
+    assert!(searched.status.success(), "{searched:?}");
+    let out = stdout(&searched);
+    assert!(
+        out.contains("search q=refund total=") && out.contains("search all queries=2"),
+        "{out}"
+    );
+}
+
+#[test]
 fn help_version_and_the_openapi_document() {
     for args in [
         &["--help"][..],

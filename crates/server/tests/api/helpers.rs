@@ -7,10 +7,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
+use trustdesk_conformance::pg::TestDatabase;
 use trustdesk_domain::Role;
 use trustdesk_server::auth::reveal;
 use trustdesk_server::{App, AppState, Config, ShutdownHandle, tokens};
-use trustdesk_store::Store;
+use trustdesk_store::{DatabaseUrl, Store};
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -24,6 +25,8 @@ pub struct TestApp {
     pub server: JoinHandle<anyhow::Result<()>>,
     pub config: Config,
     pub dir: TempDir,
+    /// The PostgreSQL database of a Postgres-backed app, dropped with it.
+    pub pg: Option<TestDatabase>,
 }
 
 /// A response: status and JSON body (`Value::Null` when the body is not JSON).
@@ -78,6 +81,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     start(config, dir).await
 }
 
+/// The app on a fresh PostgreSQL database of its own (a real server; see the harness).
+pub async fn spawn_app_on_postgres() -> TestApp {
+    let db = trustdesk_conformance::pg::fresh_database().await;
+    let url = db.url.clone();
+    let mut app = spawn_app_with(|c| c.database = DatabaseUrl::Postgres(url)).await;
+    app.pg = Some(db);
+    app
+}
+
 /// Starts the app on an existing configuration (a data directory used before).
 pub async fn start(config: Config, dir: TempDir) -> TestApp {
     install_tls_provider();
@@ -106,6 +118,7 @@ pub async fn start(config: Config, dir: TempDir) -> TestApp {
         server,
         config,
         dir,
+        pg: None,
     }
 }
 

@@ -1,11 +1,13 @@
 //! The HTTP API end to end: each test starts the real app on 127.0.0.1:0 against a fresh
-//! SQLite data directory and talks to it over TCP.
+//! SQLite data directory (or, in `postgres`, a fresh PostgreSQL database) and talks to it over
+//! TCP.
 
 mod auth;
 mod bad_input;
 mod customers;
 mod helpers;
 mod lifecycle;
+mod postgres;
 mod search;
 mod system;
 mod tickets;
