@@ -163,13 +163,17 @@ async fn concurrent_writes_commit_in_groups_and_survive_reopen() {
     assert_eq!(numbers.len(), created.len(), "ticket numbers are unique");
 
     store.close().await;
-    assert!(store.get_ticket(created[0].ticket.id).await.is_err());
-    assert!(
+    assert!(matches!(
+        store.get_ticket(created[0].ticket.id).await,
+        Err(StoreError::Other(_))
+    ));
+    assert!(matches!(
         store
             .create_ticket(ticket("late", "late@shop.example", "x", None))
-            .await
-            .is_err()
-    );
+            .await,
+        Err(StoreError::Other(_))
+    ));
+    assert!(store.health().await.is_err());
 
     let store = db.open().await;
     for thread in &created {
