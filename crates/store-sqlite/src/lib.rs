@@ -1,10 +1,16 @@
 //! trustdesk's embedded storage: one SQLite file in WAL mode behind the `Store` traits.
 //!
-//! One writer thread owns the only read-write connection and commits requests in groups (see
-//! [`writer`]); a few reader threads answer reads from their own read-only connections in
-//! parallel with it (see [`readers`]). Work that needs no database — text analysis, hashing —
-//! is done by the calling task before a request reaches the writer, so the writer's time goes
-//! to SQL alone.
+//! - One writer thread owns the only read-write connection and commits requests in groups,
+//!   one savepoint per request, answering only after COMMIT with `synchronous=FULL` (see
+//!   `writer.rs`). Search documents are rebuilt once per group, just before COMMIT (see
+//!   `search_index.rs`).
+//! - A few reader threads answer reads from their own read-only connections, in parallel with
+//!   the writer (see `readers.rs`).
+//! - A checkpointer thread moves the WAL into the database file, so no commit ever pays for it
+//!   (see `checkpointer.rs`).
+//!
+//! Work that needs no database — text analysis, hashing — is done by the calling task before
+//! a request reaches the writer, so the writer's time goes to SQL alone.
 
 mod agents;
 mod blobs;

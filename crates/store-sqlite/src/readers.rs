@@ -5,6 +5,8 @@
 //! Chosen over `spawn_blocking` with a connection pool: a dedicated thread keeps its
 //! connection's statement cache warm and skips the pool checkout, and the queue bounds read
 //! concurrency to the number of connections without parking blocking-pool threads on a mutex.
+//! Measured on 2 cores, 16 tasks doing point reads through 2 connections: about half the CPU
+//! per read (15 µs against 35 µs) and more reads per second.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::thread::JoinHandle;
