@@ -78,7 +78,7 @@ pub async fn track(State(app): State<AppState>, req: Request, next: Next) -> Res
         method,
         route,
         status = status.as_u16(),
-        ms = elapsed.as_secs_f64() * 1000.0,
+        ms = %format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
         "request"
     );
     response

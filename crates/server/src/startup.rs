@@ -170,14 +170,16 @@ impl App {
     /// `config.listen` (port 0 picks a free one).
     pub async fn build_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<App> {
         metrics::handle();
+        // Bound before the first admin is created: a start that cannot listen must not create
+        // an admin whose one-time password nobody gets to see.
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
         let first_admin = ensure_first_admin(store.as_ref(), &config.admin_email)
             .await
             .context("cannot create the first admin agent")?;
         let state = AppState::new(store, Limits::from(&config));
         let router = router(&state);
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
         let (shutdown, _) = watch::channel(false);
         Ok(App {
             listener,

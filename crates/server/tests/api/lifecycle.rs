@@ -106,3 +106,21 @@ async fn shutdown_finishes_the_request_in_flight_and_commits_it() {
     assert_eq!(page.items[0].subject, "Sent during shutdown");
     reopened.close().await;
 }
+
+#[tokio::test]
+async fn a_start_that_cannot_listen_creates_no_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut config = trustdesk_server::Config::with_data_dir(dir.path().join("data"));
+    config.listen = taken.local_addr().unwrap();
+    let err = App::build(config.clone())
+        .await
+        .err()
+        .expect("the port is taken");
+    assert!(format!("{err:#}").contains("cannot listen"), "{err:#}");
+    let store = trustdesk_server::open_store(&config.database, &config.data_dir)
+        .await
+        .unwrap();
+    assert_eq!(store.count_agents().await.unwrap(), 0);
+    store.close().await;
+}
