@@ -11,6 +11,7 @@ pub mod schema;
 pub mod search;
 pub mod system;
 pub mod tickets;
+pub mod tokens;
 
 use axum::middleware::from_fn_with_state;
 use utoipa::OpenApi;
@@ -33,7 +34,7 @@ const PUBLIC_PATHS: &[&str] = &["/healthz", "/api/openapi.json"];
         description = "The customer-service desk for online shops that keeps its promises.\n\n\
             Authenticate with `Authorization: Bearer td_…` (create a token with `trustdesk token \
             create`). Roles: `viewer` reads; `agent` also writes tickets, messages and customers; \
-            `admin` also merges customers. Revoked tokens stop working within 10 seconds.\n\n\
+            `admin` also merges customers and manages tokens. Revoked tokens stop working within 10 seconds.\n\n\
             Errors are JSON objects `{\"code\", \"detail\"}` (plus `field` for \
             `validation_failed`); `code` is stable.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
@@ -43,6 +44,7 @@ const PUBLIC_PATHS: &[&str] = &["/healthz", "/api/openapi.json"];
         (name = "tickets", description = "Conversations with customers, their messages and event logs"),
         (name = "customers", description = "People and their identities on each channel"),
         (name = "search", description = "Full-text search over tickets"),
+        (name = "tokens", description = "API tokens (admin)"),
         (name = "system", description = "Health, metrics and this document"),
     )
 )]
@@ -56,6 +58,7 @@ pub fn routes(limits: &Limits, state: Option<&AppState>) -> OpenApiRouter<AppSta
         .merge(attachments::router())
         .merge(customers::router())
         .merge(search::router())
+        .merge(tokens::router())
         .merge(system::router());
     if let Some(state) = state {
         protected = protected.route_layer(from_fn_with_state(state.clone(), auth::authenticate));

@@ -58,6 +58,17 @@ fn routes(ticket: &str, customer: &str) -> Vec<(Method, String, Option<serde_jso
         ),
         (Method::GET, "/api/v1/search?q=x".into(), None),
         (Method::GET, "/metrics".into(), None),
+        (Method::GET, "/api/v1/tokens".into(), None),
+        (
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"name": "n", "role": "viewer"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/tokens/tok_zzzzzz/revoke".into(),
+            None,
+        ),
     ]
 }
 
@@ -134,7 +145,7 @@ async fn viewers_read_agents_write_admins_merge() {
     );
     for (method, path, body) in routes(ticket, customer) {
         let is_write = method != Method::GET;
-        let is_merge = path.ends_with("/merge");
+        let is_admin_only = path.ends_with("/merge") || path.starts_with("/api/v1/tokens");
         for (token, role) in [
             (&app.viewer, "viewer"),
             (&app.agent, "agent"),
@@ -149,7 +160,7 @@ async fn viewers_read_agents_write_admins_merge() {
                     body.as_ref().map(|b| serde_json::to_vec(b).unwrap()),
                 )
                 .await;
-            let forbidden = (is_write && role == "viewer") || (is_merge && role != "admin");
+            let forbidden = (is_write && role == "viewer") || (is_admin_only && role != "admin");
             if forbidden {
                 res.error(403, "forbidden");
             } else {
@@ -211,4 +222,92 @@ async fn revoked_tokens_stop_working_when_the_cache_entry_goes() {
         tokens::create_token(app.store.as_ref(), "  ", Role::Agent, None).await,
         Err(tokens::TokenError::InvalidName(_))
     ));
+}
+
+#[tokio::test]
+async fn admins_manage_tokens_over_the_api() {
+    let app = spawn_app().await;
+    let created = app
+        .post(
+            "/api/v1/tokens",
+            &app.admin,
+            &json!({"name": "shop integration", "role": "agent"}),
+        )
+        .await
+        .ok(201)
+        .clone();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let id = created["token"]["id"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("td_"));
+    assert_eq!(created["token"]["role"], "agent");
+    app.create_ticket("Via the new token", "new@shop.example", "x")
+        .await;
+    app.get("/api/v1/tickets", &secret).await.ok(200);
+
+    let list = app.get("/api/v1/tokens", &app.admin).await.ok(200).clone();
+    assert!(
+        !list.to_string().contains(&secret),
+        "secrets are never listed"
+    );
+    let mine = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(mine["name"], "shop integration");
+    assert!(mine["last_used_at"].is_string() || mine["last_used_at"].is_null());
+
+    let revoked = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/tokens/{id}/revoke"),
+            Some(&app.admin),
+            None,
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert!(revoked["revoked_at"].is_string());
+    // On the node that revoked it, at once.
+    app.get("/api/v1/tickets", &secret)
+        .await
+        .error(401, "unauthenticated");
+    app.send(
+        Method::POST,
+        "/api/v1/tokens/tok_zzzzzz/revoke",
+        Some(&app.admin),
+        None,
+        None,
+    )
+    .await
+    .error(404, "token_not_found");
+    app.send(
+        Method::POST,
+        "/api/v1/tokens/nope/revoke",
+        Some(&app.admin),
+        None,
+        None,
+    )
+    .await
+    .error(404, "token_not_found");
+    let e = app
+        .post(
+            "/api/v1/tokens",
+            &app.admin,
+            &json!({"name": " ", "role": "agent"}),
+        )
+        .await;
+    e.error(422, "validation_failed");
+    assert_eq!(e.body["field"], "name");
+    let e = app
+        .post(
+            "/api/v1/tokens",
+            &app.admin,
+            &json!({"name": "x", "role": "root"}),
+        )
+        .await;
+    assert_eq!(e.body["field"], "role");
 }

@@ -78,6 +78,8 @@ async fn the_served_and_committed_documents_are_what_the_code_generates() {
         ("/healthz", &["get"]),
         ("/metrics", &["get"]),
         ("/api/openapi.json", &["get"]),
+        ("/api/v1/tokens", &["get", "post"]),
+        ("/api/v1/tokens/{id}/revoke", &["post"]),
     ] {
         for m in methods {
             let op = &paths[path][m];
@@ -95,7 +97,7 @@ async fn the_served_and_committed_documents_are_what_the_code_generates() {
     }
     assert_eq!(
         paths.len(),
-        12,
+        14,
         "a route is missing from this test or the document"
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
