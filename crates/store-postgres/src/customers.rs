@@ -118,18 +118,7 @@ pub(crate) async fn find_or_create(
             .map_err(db)?
             .rows_affected();
             // Identities that belong to nobody yet join this customer.
-            let added = sqlx::query(
-                "INSERT INTO customer_identities (kind, value, customer_id) \
-                 SELECT q.kind, q.value, $3 FROM UNNEST($1::text[], $2::text[]) AS q(kind, value) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(&kinds)
-            .bind(&values)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?
-            .rows_affected();
+            let added = claim_identities(conn, id, &kinds, &values).await?;
             if added > 0 {
                 sqlx::query("UPDATE customers SET updated_at = $2 WHERE id = $1")
                     .bind(id)
@@ -152,18 +141,7 @@ pub(crate) async fn find_or_create(
         .fetch_one(&mut *savepoint)
         .await
         .map_err(db)?;
-        let claimed = sqlx::query(
-            "INSERT INTO customer_identities (kind, value, customer_id) \
-             SELECT q.kind, q.value, $3 FROM UNNEST($1::text[], $2::text[]) AS q(kind, value) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&kinds)
-        .bind(&values)
-        .bind(id)
-        .execute(&mut *savepoint)
-        .await
-        .map_err(db)?
-        .rows_affected();
+        let claimed = claim_identities(&mut savepoint, id, &kinds, &values).await?;
         if claimed as usize == identities.len() {
             savepoint.commit().await.map_err(db)?;
             return Ok((id, false));
@@ -175,6 +153,28 @@ pub(crate) async fn find_or_create(
         "could not settle the customer of {} identities in {FIND_OR_CREATE_ROUNDS} rounds",
         identities.len()
     ))))
+}
+
+/// Gives `customer` the identities (parallel `kinds`/`values` arrays) that belong to nobody;
+/// ones already owned are skipped. Returns how many were claimed.
+async fn claim_identities(
+    conn: &mut PgConnection,
+    customer: i64,
+    kinds: &[String],
+    values: &[String],
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO customer_identities (kind, value, customer_id) \
+         SELECT q.kind, q.value, $3 FROM UNNEST($1::text[], $2::text[]) AS q(kind, value) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(kinds)
+    .bind(values)
+    .bind(customer)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?
+    .rows_affected())
 }
 
 /// Inserts identities for `customer`; one that belongs to anybody already is a Conflict
@@ -331,18 +331,7 @@ impl PgStore {
         }
         if !patch.add_identities.is_empty() {
             let (kinds, values) = identity_arrays(&distinct_identities(&patch.add_identities));
-            let n = sqlx::query(
-                "INSERT INTO customer_identities (kind, value, customer_id) \
-                 SELECT q.kind, q.value, $3 FROM UNNEST($1::text[], $2::text[]) AS q(kind, value) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(&kinds)
-            .bind(&values)
-            .bind(id.db_key())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
+            let n = claim_identities(&mut tx, id.db_key(), &kinds, &values).await?;
             // Skipped rows are either already this customer's (fine) or someone else's.
             let taken: Option<(String, String)> = sqlx::query_as(
                 "SELECT i.kind, i.value FROM customer_identities i \

@@ -177,31 +177,40 @@ impl TicketRow {
 }
 
 pub(crate) async fn load_ticket(conn: &mut PgConnection, id: TicketId) -> Result<Ticket> {
-    let row: Option<TicketRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        ticket_columns!(),
-        " FROM tickets t WHERE t.id = $1"
-    ))
-    .bind(id.db_key())
-    .fetch_optional(&mut *conn)
+    fetch_ticket(
+        conn,
+        id,
+        concat!(
+            "SELECT ",
+            ticket_columns!(),
+            " FROM tickets t WHERE t.id = $1"
+        ),
+    )
     .await
-    .map_err(db)?;
-    row.ok_or_else(|| StoreError::not_found("ticket", id))?
-        .into_ticket()
 }
 
 /// The ticket, locked against every other writer until the transaction ends: the one rule
 /// that keeps each ticket's event sequence gap-free across nodes.
 pub(crate) async fn lock_ticket(conn: &mut PgConnection, id: TicketId) -> Result<Ticket> {
-    let row: Option<TicketRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        ticket_columns!(),
-        " FROM tickets t WHERE t.id = $1 FOR UPDATE OF t"
-    ))
-    .bind(id.db_key())
-    .fetch_optional(&mut *conn)
+    fetch_ticket(
+        conn,
+        id,
+        concat!(
+            "SELECT ",
+            ticket_columns!(),
+            " FROM tickets t WHERE t.id = $1 FOR UPDATE OF t"
+        ),
+    )
     .await
-    .map_err(db)?;
+}
+
+/// One ticket by `sql` (which selects `ticket_columns!()` for id `$1`); NotFound `ticket`.
+async fn fetch_ticket(conn: &mut PgConnection, id: TicketId, sql: &'static str) -> Result<Ticket> {
+    let row: Option<TicketRow> = sqlx::query_as(sql)
+        .bind(id.db_key())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
     row.ok_or_else(|| StoreError::not_found("ticket", id))?
         .into_ticket()
 }
