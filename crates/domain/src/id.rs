@@ -129,6 +129,14 @@ typed_id!(
     /// An attachment row (its bytes are addressed by SHA-256).
     AttachmentId, "att", "attachment"
 );
+typed_id!(
+    /// An order imported from a shop.
+    OrderId, "ord", "order"
+);
+typed_id!(
+    /// A parcel of an order, with its tracking number.
+    ShipmentId, "shp", "shipment"
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,16 +2,25 @@
 //! Pure: no IO, no async, no database. Everything here is unit- and property-tested.
 
 pub mod calendar;
+pub mod country;
 pub mod customer;
 pub mod event;
 pub mod id;
+pub mod money;
+pub mod order;
 pub mod text;
 pub mod ticket;
 pub mod time;
+pub mod tracking;
 
 pub use customer::{EmailAddress, Identity, IdentityKind, Language, PhoneNumber, Role};
-pub use id::{AgentId, AttachmentId, CustomerId, InvalidId, MessageId, TicketId, TokenId};
+pub use id::{
+    AgentId, AttachmentId, CustomerId, InvalidId, MessageId, OrderId, ShipmentId, TicketId, TokenId,
+};
+pub use money::{Currency, Decimal, Money};
+pub use order::{OrderNumber, ShopCode};
 pub use ticket::{
     Channel, DeliveryState, Direction, InvalidValue, Priority, Subject, Tag, TicketStatus,
 };
 pub use time::Timestamp;
+pub use tracking::{Courier, TrackingNumber};

@@ -63,6 +63,32 @@ macro_rules! word_enum {
 }
 pub(crate) use word_enum;
 
+/// For a `String` newtype with a `parse(&str) -> Result<Self, InvalidValue>` that makes its
+/// canonical form: `as_str`, `Display`, and `Deserialize` through `parse`.
+macro_rules! parsed_text {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use parsed_text;
+
 word_enum!(
     /// Where a ticket stands. `pending_*` stop the customer-facing clock (issue: promise ledger).
     TicketStatus, "status", {
