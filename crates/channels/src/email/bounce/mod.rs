@@ -129,9 +129,25 @@ fn is_delivery_status(content_type: &str) -> bool {
     )
 }
 
+/// qmail's closing words on every message it gave up on; the cause, when it says one, comes
+/// before them.
+const QMAIL_GAVE_UP: &str = "i'm not going to try again; this message has been in the queue too long.";
+
 fn judge(mut f: Fact, error_text: &str) -> FailedRecipient {
     let diagnostic = collapse(&f.diagnostic);
-    let lower = diagnostic.to_lowercase();
+    let mut lower = diagnostic.to_lowercase();
+    if let Some(at) = lower.find(QMAIL_GAVE_UP)
+        && !lower[..at].trim().is_empty()
+    {
+        lower.replace_range(at..at + QMAIL_GAVE_UP.len(), "");
+    }
+    // A transcript quotes the accepted steps (250 2.1.5) before the failing answer.
+    if f.status.as_deref().is_some_and(|s| s.starts_with("2."))
+        && f.action.as_deref() != Some("delivered")
+        && let Some(s) = failure_status_in(&lower)
+    {
+        f.status = Some(s);
+    }
     if f.status.is_none() || f.status.as_deref().is_some_and(is_generic_status) {
         // The code in the server's own words is usually more precise than the DSN's.
         if let Some(s) = status_in(&lower).filter(|s| !is_generic_status(s)) {
@@ -144,12 +160,18 @@ fn judge(mut f: Fact, error_text: &str) -> FailedRecipient {
         f.reply_code = reply_code_in(&lower);
     }
     if f.command.is_none() {
-        f.command = command_in(&lower).or_else(|| command_in(&error_text.to_lowercase()));
+        f.command = command_in(&lower)
+            .or_else(|| command_in(&error_text.to_lowercase()))
+            .or_else(|| implied_command(&lower));
     }
     let non_smtp = f
         .diagnostic_type
         .as_deref()
         .is_some_and(|t| !t.eq_ignore_ascii_case("smtp"));
+    let program = f
+        .diagnostic_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("x-unix"));
     let reason = decide(&Evidence {
         diagnostic: &lower,
         status: f.status.as_deref(),
@@ -157,6 +179,7 @@ fn judge(mut f: Fact, error_text: &str) -> FailedRecipient {
         command: f.command,
         action: f.action.as_deref(),
         non_smtp_diagnostic: non_smtp,
+        program_diagnostic: program,
     });
     FailedRecipient {
         address: f.address,
@@ -680,6 +703,19 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The first failure status code (4.x.x or 5.x.x) in a text.
+fn failure_status_in(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(s) = status_in(rest) {
+        if !s.starts_with("2.") {
+            return Some(s);
+        }
+        let at = rest.find(&s).map_or(rest.len(), |p| p + s.len());
+        rest = &rest[at..];
+    }
+    None
+}
+
 /// The first enhanced status code (`5.1.1`, `4.7.26`) in a text.
 fn status_in(text: &str) -> Option<String> {
     let b = text.as_bytes();
@@ -774,8 +810,26 @@ fn command_in(lower: &str) -> Option<Command> {
         ("after helo", Command::Helo),
         ("after initial connection", Command::Connect),
         ("greeting", Command::Connect),
+        ("but my name was rejected", Command::Helo),
     ];
-    RULES
+    first_of(RULES, lower)
+}
+
+/// The SMTP command implied by answers a server gives to one command only, for reports that
+/// do not say which command failed.
+fn implied_command(lower: &str) -> Option<Command> {
+    // Postfix says these only in answer to RCPT TO.
+    const RULES: &[(&str, Command)] = &[
+        ("recipient address rejected", Command::RcptTo),
+        ("in local recipient table", Command::RcptTo),
+        ("in virtual mailbox table", Command::RcptTo),
+        ("in virtual alias table", Command::RcptTo),
+    ];
+    first_of(RULES, lower)
+}
+
+fn first_of(rules: &[(&str, Command)], lower: &str) -> Option<Command> {
+    rules
         .iter()
         .filter_map(|(p, c)| lower.find(p).map(|at| (at, *c)))
         .min_by_key(|(at, _)| *at)

@@ -128,6 +128,8 @@ pub(crate) struct Evidence<'a> {
     pub action: Option<&'a str>,
     /// Diagnostic-Code type other than SMTP (X-Unix, X-Postfix, …).
     pub non_smtp_diagnostic: bool,
+    /// Diagnostic-Code type X-Unix: a local delivery program (procmail, a pipe) answered.
+    pub program_diagnostic: bool,
 }
 
 use BounceReason::*;
@@ -138,7 +140,6 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
     (
         MailboxFull,
         &[
-            "452 insufficient disk space",
             "account disabled temporarly for exceeding receiving limits",
             "boite du destinataire pleine",
             "exceeded storage allocation",
@@ -176,6 +177,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "exceeded maximum inbound message size",
             "exceeded the maximum incoming message size",
             "line limit exceeded",
+            "resolver.rst.recipsizelimit",
             "max message size exceeded",
             "message file too big",
             "message length exceeds administrative limit",
@@ -260,6 +262,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "//spf.pobox.com",
             "bad spf records for",
             "dmarc policy",
+            "does not have authentication information or fails to pass",
             "doesn't meet the required authentication level",
             "please inspect your spf settings",
             "sender policy framework (spf) fail",
@@ -449,13 +452,12 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "server access … forbidden by invalid rdns record of your mail server",
             "service permits … unverifyable sending ips",
             "no ptr record",
-            "reverse dns",
         ],
     ),
     (
         NotCompliantRfc,
         &[
-            "duplicate header",
+            "messages with multiple addresses in from:",
             "this message is not rfc 5322 compliant",
             "https://support.google.com/mail/?p=rfcmessagenoncompliant",
             " multiple … header",
@@ -680,6 +682,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
         Speeding,
         &[
             "please try again slower",
+            "too many recipients this hour",
             "receiving mail at a rate that prevents additional messages from being delivered",
         ],
     ),
@@ -688,6 +691,8 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
         &[
             "all available ips are at maximum connection limit",
             "connection rate limit exceeded",
+            "connection frequency limited",
+            "ip frequency limited",
             "exceeds per-domain connection limit for",
             "has exceeded the max emails per hour ",
             "throttling failure: daily message quota exceeded",
@@ -711,6 +716,8 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "banned sending ip",
             "blacklisted by",
             "blocked using ",
+            "spamhaus.org/query/bl",
+            "but my name was rejected",
             "blocked - see http",
             "dnsbl:attrbl",
             "client host rejected: abus detecte gu_eib_02",
@@ -731,7 +738,6 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "extreme bad ip profile",
             "go away",
             "helo command rejected:",
-            "host network not allowed",
             "hosts with dynamic ip",
             "invalid ip for sending mail of domain",
             "is in a black list",
@@ -752,7 +758,6 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "smtp error from remote mail server after initial connection:",
             "sorry, that domain isn't in my list of allowed rcpthosts",
             "sorry, your remotehost looks suspiciously like spammer",
-            "temporarily deferred due to unexpected volume or user complaints",
             "to submit messages to this e-mail system has been rejected",
             "too many spams from your ip",
             "too many unwanted messages have been sent from the following ip address above",
@@ -797,6 +802,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "the message was rejected because it contains prohibited virus or spam content",
             "this form of attachment has been used by recent viruses or other malware",
             "virus detected",
+            "mcspamsignature",
             "virus phishing/malicious_url detected",
             "your message was infected with a virus",
         ],
@@ -811,6 +817,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "denied by policy",
             "email not accepted for policy reasons",
             "email rejected due to security policies",
+            "host network not allowed",
             "header are not accepted",
             "header error",
             "local policy violation",
@@ -818,7 +825,6 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "message given low priority",
             "message not accepted for policy reasons",
             "message rejected due to local policy",
-            "messages with multiple addresses",
             "rejected for policy reasons",
             "protocol violation",
             "the email address used to send your message is not subscribed to this group",
@@ -853,7 +859,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "system config error",
             "temporary local problem",
             "timeout waiting for input",
-            "transaction failed ",
+            "transaction failed",
             "unable to connect …daemon",
         ],
     ),
@@ -861,6 +867,9 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
         NetworkError,
         &[
             "could not connect and send the mail to",
+            "dns query failed",
+            "network error on destination mx",
+            "wasn't able to establish an smtp connection",
             "dns records for the destination computer could not be found",
             "hop count exceeded - possible mail loop",
             "host is unreachable",
@@ -882,6 +891,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
         SystemFull,
         &[
             "mail system full",
+            "insufficient disk space",
             "requested mail action aborted: exceeded storage allocation",
         ],
     ),
@@ -889,6 +899,9 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
         NotAccept,
         &[
             "does not accept mail (nullmx)",
+            "couldn't find a mail exchanger or ip address",
+            "indicated no smtp service",
+            "no mx found for domain",
             "host/domain does not accept mail",
             "host does not accept mail",
             "mail receiving disabled",
@@ -1107,6 +1120,18 @@ pub(crate) fn decide(e: &Evidence<'_>) -> BounceReason {
     if e.status.is_some_and(|s| s.starts_with("2.")) {
         return Delivered;
     }
+    if e.program_diagnostic {
+        // A local delivery program failed: the mailer's error unless it ran out of quota or
+        // the status names the mail system itself.
+        if says(MailboxFull, d) {
+            return MailboxFull;
+        }
+        return if by_status == Some(SystemError) {
+            SystemError
+        } else {
+            MailerError
+        };
+    }
     if let Some(r) = first_specific(e, by_status) {
         return r;
     }
@@ -1146,9 +1171,6 @@ pub(crate) fn decide(e: &Evidence<'_>) -> BounceReason {
             return SecurityError;
         }
     }
-    if e.non_smtp_diagnostic && d.contains("x-unix") {
-        return MailerError;
-    }
     if let Some(code) = e.reply_code
         && ((401..408).contains(&code) || (501..508).contains(&code))
     {
@@ -1170,8 +1192,12 @@ pub(crate) fn decide(e: &Evidence<'_>) -> BounceReason {
 fn first_specific(e: &Evidence<'_>, by_status: Option<BounceReason>) -> Option<BounceReason> {
     let d = e.diagnostic;
     let is = |r: BounceReason| by_status == Some(r);
-    let checks: [(BounceReason, bool); 19] = [
+    // 5.2.3 is the recipient's own size limit; Exchange names its per-recipient limit so.
+    let own_limit = is(ExceedLimit) && !d.contains("recipsizelimit");
+    let checks: [(BounceReason, bool); 21] = [
+        (Speeding, says(Speeding, d)),
         (MailboxFull, is(MailboxFull) || says(MailboxFull, d)),
+        (ExceedLimit, own_limit),
         (MesgTooBig, is(MesgTooBig) || says(MesgTooBig, d)),
         (ExceedLimit, is(ExceedLimit) || says(ExceedLimit, d)),
         (Suspend, e.reply_code == Some(525) || says(Suspend, d)),
@@ -1188,19 +1214,19 @@ fn first_specific(e: &Evidence<'_>, by_status: Option<BounceReason>) -> Option<B
         (BadReputation, says(BadReputation, d)),
         (
             ContentError,
-            !spam(e, by_status) && (is(ContentError) || says(ContentError, d)),
+            // "Message content rejected" under a 5.6.x status is about the format, under
+            // 5.7.x a spam filter's verdict.
+            (is(ContentError) && d.contains("message content rejected"))
+                || (!spam(e, by_status) && (is(ContentError) || says(ContentError, d))),
         ),
         (Rejected, rejected(e, by_status)),
+        // A domain that exists but publishes no mail service is not an unknown host.
+        (NotAccept, says(NotAccept, d)),
         (
             HostUnknown,
-            if is(HostUnknown) {
-                !says(NetworkError, d)
-            } else {
-                says(HostUnknown, d)
-            },
+            (is(HostUnknown) || says(HostUnknown, d)) && !says(NetworkError, d),
         ),
         (SpamDetected, spam(e, by_status)),
-        (Speeding, says(Speeding, d)),
         (TooManyConn, is(TooManyConn) || says(TooManyConn, d)),
         (Blocked, is(Blocked) || says(Blocked, d)),
     ];
@@ -1239,7 +1265,7 @@ fn user_unknown(e: &Evidence<'_>, by_status: Option<BounceReason>) -> bool {
     let addressing = e
         .status
         .is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1."));
-    addressing || e.command == Some(Command::RcptTo) || (e.status.is_none() && e.command.is_none())
+    addressing || e.command == Some(Command::RcptTo)
 }
 
 fn filtered(e: &Evidence<'_>, by_status: Option<BounceReason>) -> bool {
