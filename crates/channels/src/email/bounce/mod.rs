@@ -134,7 +134,7 @@ fn is_delivery_status(content_type: &str) -> bool {
 const QMAIL_GAVE_UP: &str = "i'm not going to try again; this message has been in the queue too long.";
 
 fn judge(mut f: Fact, error_text: &str) -> FailedRecipient {
-    let diagnostic = collapse(&f.diagnostic);
+    let diagnostic = unfold_multiline_reply(&collapse(&f.diagnostic));
     let mut lower = diagnostic.to_lowercase();
     if let Some(at) = lower.find(QMAIL_GAVE_UP)
         && !lower[..at].trim().is_empty()
@@ -150,10 +150,10 @@ fn judge(mut f: Fact, error_text: &str) -> FailedRecipient {
     }
     if f.status.is_none() || f.status.as_deref().is_some_and(is_generic_status) {
         // The code in the server's own words is usually more precise than the DSN's.
-        if let Some(s) = status_in(&lower).filter(|s| !is_generic_status(s)) {
+        if let Some(s) = failure_status_in(&lower).filter(|s| !is_generic_status(s)) {
             f.status = Some(s);
         } else if f.status.is_none() {
-            f.status = status_in(&lower);
+            f.status = failure_status_in(&lower).or_else(|| status_in(&lower));
         }
     }
     if f.reply_code.is_none() {
@@ -355,10 +355,17 @@ fn find_header_block(text: &str) -> Option<usize> {
 /// Recipients of a bounce without a delivery-status part: each address in the error report
 /// with the server's answer written under or after it.
 fn read_text_bounce(error_text: &str, mail: &ParsedMail) -> Vec<Fact> {
+    // The bounce's own parties and the returned message's sender are not failed recipients.
+    let returned_from = mail
+        .attached_messages()
+        .next()
+        .and_then(|m| m.from.clone())
+        .or_else(|| inline_returned_message(&mail.text).and_then(|m| m.from));
     let ours: Vec<String> = mail
         .from
         .iter()
         .chain(mail.to.iter())
+        .chain(returned_from.iter())
         .map(|m| m.address.to_lowercase())
         .collect();
     let lines: Vec<&str> = error_text.lines().collect();
@@ -371,7 +378,13 @@ fn read_text_bounce(error_text: &str, mail: &ParsedMail) -> Vec<Fact> {
             continue;
         };
         let lower = address.to_lowercase();
-        if ours.contains(&lower) || is_system_address(&lower) {
+        // Exim names the sender under "A message sent by".
+        let named_as_sender = lines[..i]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.trim_end().to_lowercase().ends_with("sent by"));
+        if ours.contains(&lower) || is_system_address(&lower) || named_as_sender {
             i += 1;
             continue;
         }
@@ -382,6 +395,13 @@ fn read_text_bounce(error_text: &str, mail: &ParsedMail) -> Vec<Fact> {
             .split_once(address.as_str())
             .map(|(_, r)| r.trim_start_matches(['>', ':', ' ', '\t', ',', '.']))
             .unwrap_or("");
+        // A recipient that is a program (Exim's "pipe to |…") says so before the address.
+        if let Some((before, _)) = line.split_once(address.as_str())
+            && before.contains("pipe to |")
+        {
+            diagnostic.push_str(before.trim());
+            diagnostic.push(' ');
+        }
         diagnostic.push_str(rest);
         let mut j = i + 1;
         let mut blank_run = 0;
@@ -389,8 +409,14 @@ fn read_text_bounce(error_text: &str, mail: &ParsedMail) -> Vec<Fact> {
             let next = lines[j];
             if next.trim().is_empty() {
                 blank_run += 1;
-                // The answer may sit one blank line under a bare address.
-                if blank_run > 1 || !diagnostic.trim().is_empty() {
+                // The answer may sit one blank line under a bare address, or under a line
+                // that introduces it ("For the following reason:").
+                let introduces = diagnostic.trim_end().ends_with(':')
+                    || lines[j..]
+                        .iter()
+                        .find(|l| !l.trim().is_empty())
+                        .is_some_and(|l| l.trim_end().ends_with("returned was:"));
+                if blank_run > 1 || (!diagnostic.trim().is_empty() && !introduces) {
                     break;
                 }
                 j += 1;
@@ -455,7 +481,12 @@ fn enrich_from_text(facts: &mut [Fact], error_text: &str) {
             if line.to_lowercase().contains(&lower_addr) {
                 words.push_str(line.trim());
                 for next in lines.iter().skip(i + 1).take(6) {
-                    if next.trim().is_empty() {
+                    // Stop at a blank line or at the next recipient's line.
+                    if next.trim().is_empty()
+                        || recipient_on_line(next).is_some_and(|a| {
+                            starts_with_address(next, &a) && !a.eq_ignore_ascii_case(&f.address)
+                        })
+                    {
                         break;
                     }
                     words.push(' ');
@@ -701,6 +732,28 @@ fn inline_returned_message(text: &str) -> Option<ParsedMail> {
 /// Whitespace collapsed to single spaces.
 fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A multi-line SMTP reply (`550-5.2.1 The user … 550-5.2.1 prevents …`) as one sentence:
+/// the code prefixes of the continuation lines removed, the first one kept.
+fn unfold_multiline_reply(text: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut prefix: Option<&str> = None;
+    for word in text.split(' ') {
+        let is_prefix = word.len() > 4
+            && word.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && word.as_bytes()[3] == b'-'
+            && status_in(&word[4..]).is_some_and(|s| s.len() == word.len() - 4);
+        if is_prefix {
+            match prefix {
+                None => prefix = Some(&word[..3]),
+                Some(p) if word.starts_with(p) => continue,
+                Some(_) => {}
+            }
+        }
+        out.push(word);
+    }
+    out.join(" ")
 }
 
 /// The first failure status code (4.x.x or 5.x.x) in a text.

@@ -567,6 +567,7 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "the account or domain may not exist",
             "unknown host",
             "unroutable address",
+            "illegal host/domain name found",
             "unrouteable address",
             "553 … does not exist",
             "domain not found",
@@ -1256,7 +1257,7 @@ fn user_unknown(e: &Evidence<'_>, by_status: Option<BounceReason>) -> bool {
     if by_status == Some(UserUnknown) {
         return !NOT_USER_UNKNOWN.iter().any(|&r| says(r, d));
     }
-    if !says(UserUnknown, d) {
+    if !says(UserUnknown, d) || NOT_USER_UNKNOWN.iter().any(|&r| says(r, d)) {
         return false;
     }
     // An addressing status (5.1.x, including vendor extensions like 5.1.351), a rejection of
