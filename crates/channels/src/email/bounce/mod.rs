@@ -47,6 +47,8 @@ struct Fact {
     diagnostic_type: Option<String>,
     action: Option<String>,
     command: Option<Command>,
+    /// The DSN's Remote-MTA: the server that answered.
+    remote_mta: Option<String>,
 }
 
 /// Reads a mail already known to be a bounce. Recipients the bounce does not name cannot be
@@ -119,6 +121,16 @@ fn vendor_reason(f: &Fact) -> Option<BounceReason> {
     {
         return Some(BounceReason::Rejected);
     }
+    // NTT docomo answers "Unknown user" both for missing mailboxes and when the recipient's
+    // own filter refuses the sender; with no status code the refusal is the one it means.
+    if f.remote_mta
+        .as_deref()
+        .is_some_and(|m| m.trim_end_matches('.').ends_with("docomo.ne.jp"))
+        && f.status.as_deref().is_none_or(is_generic_status)
+        && f.diagnostic.to_ascii_lowercase().contains("unknown user")
+    {
+        return Some(BounceReason::Rejected);
+    }
     None
 }
 
@@ -131,7 +143,8 @@ fn is_delivery_status(content_type: &str) -> bool {
 
 /// qmail's closing words on every message it gave up on; the cause, when it says one, comes
 /// before them.
-const QMAIL_GAVE_UP: &str = "i'm not going to try again; this message has been in the queue too long.";
+const QMAIL_GAVE_UP: &str =
+    "i'm not going to try again; this message has been in the queue too long.";
 
 fn judge(mut f: Fact, error_text: &str) -> FailedRecipient {
     let diagnostic = unfold_multiline_reply(&collapse(&f.diagnostic));
@@ -247,7 +260,10 @@ fn read_delivery_status(text: &str) -> (Option<String>, Vec<Fact>) {
                 c.diagnostic_type = kind;
                 c.diagnostic = text.to_string();
             }
-            "x-postfix-sender" | "remote-mta" | "last-attempt-date" | "will-retry-until" => {}
+            "remote-mta" => {
+                current.get_or_insert_with(Fact::default).remote_mta =
+                    Some(after_type(value).to_ascii_lowercase());
+            }
             _ => {}
         }
     }

@@ -1121,6 +1121,9 @@ pub(crate) fn decide(e: &Evidence<'_>) -> BounceReason {
     if e.status.is_some_and(|s| s.starts_with("2.")) {
         return Delivered;
     }
+    if let Some(r) = provider_code(d) {
+        return r;
+    }
     if e.program_diagnostic {
         // A local delivery program failed: the mailer's error unless it ran out of quota or
         // the status names the mail system itself.
@@ -1187,6 +1190,35 @@ pub(crate) fn decide(e: &Evidence<'_>) -> BounceReason {
         return Vacation;
     }
     if !d.is_empty() { OnHold } else { Undefined }
+}
+
+/// Reasons providers state as their own documented codes in the reply text.
+fn provider_code(d: &str) -> Option<BounceReason> {
+    // Orange / La Poste (France): `OFR_416`, `OFR006_102`, `LPN007_426`: the last three
+    // digits are the documented error number.
+    for (at, _) in d.match_indices("ofr").chain(d.match_indices("lpn")) {
+        let token: String = d[at + 3..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '_')
+            .collect();
+        let Some((_, code)) = token.rsplit_once('_') else {
+            continue;
+        };
+        let reason = match code {
+            "102" | "999" => Blocked,
+            "107" | "108" => Undefined,
+            "416" => UserUnknown,
+            "426" => Suspend,
+            "505" => SystemError,
+            "506" => SpamDetected,
+            "630" => PolicyViolation,
+            _ => continue,
+        };
+        return Some(reason);
+    }
+    // Cox and Spectrum (Charter) acceptable-use codes.
+    const AUP: &[(&str, BounceReason)] = &[("aup#cdrbl", Blocked), ("aup#in-1310", TooManyConn)];
+    AUP.iter().find(|(p, _)| d.contains(p)).map(|(_, r)| *r)
 }
 
 /// The specific reasons, in the order where a more telling one wins over a more general one.
