@@ -1,6 +1,6 @@
 //! The parser against real mail nobody on this team wrote: every message in the shared corpus
 //! parses without a panic (a result, or a clear error), stalwart's expected parses hold for the
-//! text, HTML and attachment names we store, and the help-desk cases (a bounce naming a ticket,
+//! subject, sender, text, HTML and attachment names and sizes we store, and the help-desk cases (a bounce naming a ticket,
 //! Polish ISO-8859-2 mail, Japanese charsets, RFC 2231 file names) come out right.
 
 mod common;
@@ -75,6 +75,44 @@ struct Expected {
     htmls: Vec<String>,
     /// Attachment names, in order; `None` for an unnamed part.
     attachment_names: Vec<Option<String>>,
+    /// Decoded size of each attachment whose content the expectation carries (text as UTF-8);
+    /// `None` for nested messages, whose expectation is a parse rather than bytes.
+    attachment_sizes: Vec<Option<usize>>,
+    subject: Option<String>,
+    /// The first From address and its display name.
+    from: Option<(String, Option<String>)>,
+}
+
+/// The first `{name, address}` object anywhere in a stalwart address value.
+fn first_address(v: &Value) -> Option<(String, Option<String>)> {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(address)) = map.get("address") {
+                let name = map.get("name").and_then(Value::as_str).map(str::to_string);
+                return Some((address.clone(), name));
+            }
+            map.values().find_map(first_address)
+        }
+        Value::Array(items) => items.iter().find_map(first_address),
+        _ => None,
+    }
+}
+
+/// Size without CR bytes: stalwart's expectations were made from LF copies of the mails the
+/// corpus keeps with the wire's CRLF, and undecoded text (BinHex, plain text) keeps its line
+/// ends.
+fn body_size(body: &Value) -> Option<usize> {
+    for key in ["Text", "Html"] {
+        if let Some(t) = body.get(key).and_then(Value::as_str) {
+            return Some(t.bytes().filter(|&b| b != b'\r').count());
+        }
+    }
+    for key in ["Binary", "InlineBinary"] {
+        if let Some(b) = body.get(key).and_then(Value::as_array) {
+            return Some(b.iter().filter(|v| v.as_u64() != Some(13)).count());
+        }
+    }
+    None
 }
 
 fn json_attr<'a>(header_value: &'a Value, attr: &str) -> Option<&'a str> {
@@ -103,7 +141,7 @@ fn expected_from(json: &Value) -> Expected {
         .iter()
         .filter_map(|id| body(id).get("Html").and_then(Value::as_str).map(lf))
         .collect();
-    let attachment_names = ids("attachments")
+    let attachment_ids: Vec<usize> = ids("attachments")
         .iter()
         .filter(|id| {
             // A multipart leaf is a broken part we report as a warning, not a file.
@@ -117,8 +155,11 @@ fn expected_from(json: &Value) -> Expected {
                         && h["value"]["ContentType"]["c_type"].as_str() == Some("multipart")
                 })
         })
-        .map(|id| {
-            let i = id.as_u64().expect("part index") as usize;
+        .map(|id| id.as_u64().expect("part index") as usize)
+        .collect();
+    let attachment_names = attachment_ids
+        .iter()
+        .map(|&i| {
             let headers = parts[i]["headers"].as_array().cloned().unwrap_or_default();
             let find = |name: &str, attr: &str| {
                 headers
@@ -132,10 +173,24 @@ fn expected_from(json: &Value) -> Expected {
                 .filter(|n| !n.is_empty())
         })
         .collect();
+    let attachment_sizes = attachment_ids
+        .iter()
+        .map(|&i| body_size(&parts[i]["body"]))
+        .collect();
+    let top = parts[0]["headers"].as_array().cloned().unwrap_or_default();
+    let header = |name: &str| top.iter().find(|h| h["name"] == name).map(|h| &h["value"]);
+    let subject = header("subject")
+        .and_then(|v| v.get("Text"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let from = header("from").and_then(first_address);
     Expected {
         texts,
         htmls,
         attachment_names,
+        attachment_sizes,
+        subject,
+        from,
     }
 }
 
@@ -177,13 +232,39 @@ fn stalwart_expected_parses_hold_for_what_we_store() {
                 expected.attachment_names
             ));
         }
+        for (a, size) in mail.attachments.iter().zip(&expected.attachment_sizes) {
+            let ours = a.bytes.iter().filter(|&&b| b != b'\r').count();
+            if let Some(size) = *size
+                && ours != size
+            {
+                problems.push(format!(
+                    "attachment {:?} has {ours} bytes, expected {size}",
+                    a.filename
+                ));
+            }
+        }
+        if mail.subject.as_deref().map(str::trim) != expected.subject.as_deref().map(str::trim) {
+            problems.push(format!(
+                "subject {:?}, expected {:?}",
+                mail.subject, expected.subject
+            ));
+        }
+        let our_from = mail
+            .from
+            .as_ref()
+            .map(|m| (m.address.clone(), m.name.clone()));
+        if our_from != expected.from {
+            problems.push(format!("from {our_from:?}, expected {:?}", expected.from));
+        }
         if problems.is_empty() {
             agree += 1;
         } else {
             misses.push(format!("{}: {}", eml.display(), problems.join("; ")));
         }
     }
-    println!("stalwart: {agree}/{checked} mails agree on text, html and attachment names");
+    println!(
+        "stalwart: {agree}/{checked} mails agree on subject, from, text, html, attachment names and sizes"
+    );
     for m in &misses {
         println!("  {m}");
     }
