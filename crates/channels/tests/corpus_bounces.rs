@@ -10,7 +10,28 @@ use std::collections::BTreeMap;
 use trustdesk_channels::email::{self, Kind};
 
 /// Agreement the rules must keep (percent of expected_reasons.tsv rows).
-const FLOOR: f64 = 88.0;
+const FLOOR: f64 = 96.7;
+
+/// Rows whose expectation contradicts another row for the same evidence. No rule can satisfy
+/// both sides without keying on the sample itself, so these stay misses (they count against
+/// the rate) and are printed apart from the others.
+const KNOWN_CONTRADICTIONS: &[(&str, &str)] = &[
+    (
+        "rhost-yahooinc-02.eml#1",
+        "Yahoo's \"421 4.7.0 [TSS04] … deferred due to unexpected volume or user complaints\" \
+         is expected as rejected here and in lhost-postfix-74, as badreputation in \
+         lhost-opensmtpd-13 and lhost-qmail-19 for the same words",
+    ),
+    (
+        "lhost-postfix-74.eml#1",
+        "the same TSS04 answer as rhost-yahooinc-02 (rejected here, badreputation elsewhere)",
+    ),
+    (
+        "rfc3464-01.eml#1",
+        "\"550 5.1.1 <…>... User Unknown\" is expected as mailboxfull; every other 5.1.1 \
+         user-unknown answer in the set is userunknown",
+    ),
+];
 
 fn sisimai() -> std::path::PathBuf {
     common::corpus().join("sisimai-bounces")
@@ -154,7 +175,13 @@ fn bounce_reasons_agree_with_sisimai() {
         rows.len()
     );
     for m in &misses {
-        println!("  miss {m}");
+        match KNOWN_CONTRADICTIONS
+            .iter()
+            .find(|(row, _)| m.starts_with(&format!("{row}:")))
+        {
+            Some((_, why)) => println!("  known contradiction {m}\n      ({why})"),
+            None => println!("  miss {m}"),
+        }
     }
     let summary = confusion_summary(&confusion);
     println!("{summary}");

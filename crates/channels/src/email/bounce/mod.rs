@@ -4,8 +4,10 @@
 //! (qmail, Exim, old Sendmail, webmail providers, Japanese carriers, Amazon SES notifications)
 //! from their text, whose shapes repeat: an address, then the server's answer under it.
 
+mod lhost;
 mod reason;
 
+use lhost::{Lhost, rhost_reason};
 pub use reason::BounceReason;
 use reason::{Command, Evidence, decide};
 
@@ -35,6 +37,9 @@ pub struct BounceReport {
     /// Subject of the returned message (carries the ticket tag, e.g. `[#1043]`).
     pub returned_subject: Option<String>,
     pub reporting_mta: Option<String>,
+    /// The mail system recognised as the bounce's writer (e.g. "qmail", "Office 365"), when
+    /// its reports need rules of their own.
+    pub reporting_system: Option<&'static str>,
 }
 
 /// One recipient's facts before the reason is decided.
@@ -49,6 +54,11 @@ struct Fact {
     command: Option<Command>,
     /// The DSN's Remote-MTA: the server that answered.
     remote_mta: Option<String>,
+    /// The reporting system's own classification (PowerMTA's bounce category).
+    category: Option<String>,
+    /// The answer's usual SMTP command must not be assumed (the reporting system rewrites
+    /// answers of any command alike).
+    no_implied_command: bool,
 }
 
 /// Reads a mail already known to be a bounce. Recipients the bounce does not name cannot be
@@ -64,18 +74,21 @@ pub(crate) fn read_bounce(mail: &ParsedMail) -> BounceReport {
             facts.append(&mut found);
         }
     }
-    if facts.is_empty() && mail.text.contains("Final-Recipient:") {
+    if facts.is_empty() && mail.text.to_ascii_lowercase().contains("final-recipient:") {
         // A DSN pasted into the text (some gateways flatten multipart/report).
         let (mta, found) = read_delivery_status(&mail.text);
         reporting_mta = reporting_mta.or(mta);
         facts = found;
     }
     let error_text = error_region(&mail.text);
+    let system = lhost::detect(mail, reporting_mta.as_deref());
     if facts.is_empty() {
         facts = read_amazon_ses(&mail.text);
     }
     if facts.is_empty() {
-        facts = read_text_bounce(error_text, mail);
+        facts = system
+            .and_then(|s| s.read_recipients(mail, error_text))
+            .unwrap_or_else(|| read_text_bounce(error_text, mail));
     } else {
         enrich_from_text(&mut facts, error_text);
     }
@@ -92,10 +105,16 @@ pub(crate) fn read_bounce(mail: &ParsedMail) -> BounceReport {
     }
     let recipients = facts
         .into_iter()
-        .map(|f| {
-            let vendor = vendor_reason(&f);
+        .map(|mut f| {
+            if let Some(s) = system {
+                s.prepare(mail, &mut f);
+            }
+            // The system's own meaning first, then the answering server's.
+            let own = system
+                .and_then(|s| s.reason(mail, &f))
+                .or_else(|| rhost_reason(&f, f.status.as_deref().is_none_or(is_generic_status)));
             let mut r = judge(f, error_text);
-            if let Some(reason) = vendor {
+            if let Some(reason) = own {
                 r.reason = reason;
                 r.hard = reason.is_hard();
             }
@@ -107,31 +126,8 @@ pub(crate) fn read_bounce(mail: &ParsedMail) -> BounceReport {
         returned_message_id,
         returned_subject,
         reporting_mta,
+        reporting_system: system.map(Lhost::name),
     }
-}
-
-/// Providers whose reports say the reason by who sends them rather than in words.
-fn vendor_reason(f: &Fact) -> Option<BounceReason> {
-    // Google Groups refuses posts from non-members or to groups that do not exist; its
-    // notice names the group and no SMTP answer.
-    if f.address
-        .to_ascii_lowercase()
-        .ends_with("@googlegroups.com")
-        && f.status.is_none()
-    {
-        return Some(BounceReason::Rejected);
-    }
-    // NTT docomo answers "Unknown user" both for missing mailboxes and when the recipient's
-    // own filter refuses the sender; with no status code the refusal is the one it means.
-    if f.remote_mta
-        .as_deref()
-        .is_some_and(|m| m.trim_end_matches('.').ends_with("docomo.ne.jp"))
-        && f.status.as_deref().is_none_or(is_generic_status)
-        && f.diagnostic.to_ascii_lowercase().contains("unknown user")
-    {
-        return Some(BounceReason::Rejected);
-    }
-    None
 }
 
 fn is_delivery_status(content_type: &str) -> bool {
@@ -175,7 +171,11 @@ fn judge(mut f: Fact, error_text: &str) -> FailedRecipient {
     if f.command.is_none() {
         f.command = command_in(&lower)
             .or_else(|| command_in(&error_text.to_lowercase()))
-            .or_else(|| implied_command(&lower));
+            .or_else(|| {
+                (!f.no_implied_command)
+                    .then(|| implied_command(&lower))
+                    .flatten()
+            });
     }
     let non_smtp = f
         .diagnostic_type
@@ -215,6 +215,7 @@ fn read_delivery_status(text: &str) -> (Option<String>, Vec<Fact>) {
     let mut reporting_mta = None;
     let mut facts: Vec<Fact> = Vec::new();
     let mut current: Option<Fact> = None;
+    let mut opened_by_original = false;
     for (name, value) in fields(text) {
         let value = value.trim();
         match name.to_ascii_lowercase().as_str() {
@@ -222,7 +223,14 @@ fn read_delivery_status(text: &str) -> (Option<String>, Vec<Fact>) {
             "final-recipient" | "original-recipient" | "x-actual-recipient" => {
                 let address = bare_address(after_type(value));
                 let Some(address) = address else { continue };
+                let is_final = name.eq_ignore_ascii_case("final-recipient");
                 match current.as_mut() {
+                    // Final-Recipient after an Original-Recipient that opened the block (Sun
+                    // Messaging Server writes them in that order): the same recipient.
+                    Some(c) if opened_by_original && is_final => {
+                        c.address = address;
+                        opened_by_original = false;
+                    }
                     // Original-Recipient after Final-Recipient describes the same recipient.
                     Some(c)
                         if c.address.is_empty()
@@ -237,6 +245,7 @@ fn read_delivery_status(text: &str) -> (Option<String>, Vec<Fact>) {
                         if let Some(done) = current.take() {
                             facts.push(done);
                         }
+                        opened_by_original = !is_final;
                         current = Some(Fact {
                             address,
                             ..Fact::default()
@@ -259,6 +268,10 @@ fn read_delivery_status(text: &str) -> (Option<String>, Vec<Fact>) {
                 };
                 c.diagnostic_type = kind;
                 c.diagnostic = text.to_string();
+            }
+            "x-powermta-bouncecategory" => {
+                current.get_or_insert_with(Fact::default).category =
+                    Some(value.to_ascii_lowercase());
             }
             "remote-mta" => {
                 current.get_or_insert_with(Fact::default).remote_mta =
@@ -339,7 +352,13 @@ fn error_region(text: &str) -> &str {
     let lower = text.to_lowercase();
     let mut end = text.len();
     for marker in RETURNED_MESSAGE_MARKERS {
-        if let Some(p) = lower.find(marker)
+        // Sendmail and its descendants open the report with "The original message was
+        // received at …": a marker with nothing before it starts the report, not the copy.
+        let found = lower
+            .match_indices(marker)
+            .map(|(p, _)| p)
+            .find(|&p| !lower[..p].trim().is_empty());
+        if let Some(p) = found
             && p < end
             && text.is_char_boundary(p)
         {

@@ -906,7 +906,6 @@ const PHRASES: &[(BounceReason, &[&str])] = &[
             "host/domain does not accept mail",
             "host does not accept mail",
             "mail receiving disabled",
-            "name server: .: host not found",
             "no mx record found for domain=",
             "no route for current request",
             "smtp protocol returned a permanent error",
