@@ -18,7 +18,7 @@
 //! boilerplate sentences.
 
 use super::reason::{BounceReason, Command};
-use super::{Fact, addresses_in, bare_address, collapse};
+use super::{Fact, QMAIL_GAVE_UP, addresses_in, bare_address, collapse, returned_recipient};
 use crate::email::parse::ParsedMail;
 
 /// A mail system whose bounces need more than the general rules.
@@ -54,6 +54,8 @@ pub(crate) enum Lhost {
     Office365,
     /// Outlook.com / Hotmail.
     Outlook,
+    /// Postfix.
+    Postfix,
     /// Port25 PowerMTA.
     PowerMta,
     /// qmail and its descendants.
@@ -86,6 +88,7 @@ impl Lhost {
             Lhost::MFilter => "m-FILTER",
             Lhost::Office365 => "Office 365",
             Lhost::Outlook => "Outlook.com",
+            Lhost::Postfix => "Postfix",
             Lhost::PowerMta => "PowerMTA",
             Lhost::Qmail => "qmail",
             Lhost::V5Sendmail => "Sendmail V5",
@@ -153,7 +156,7 @@ impl<'a> Signs<'a> {
 /// more specific system comes first.
 pub(crate) fn detect(mail: &ParsedMail, reporting_mta: Option<&str>) -> Option<Lhost> {
     let s = Signs::of(mail, reporting_mta);
-    let checks: [(Lhost, bool); 21] = [
+    let checks: [(Lhost, bool); 22] = [
         (
             Lhost::ActiveHunter,
             s.header("X-AHMAILID").is_some() || s.received.contains("with active!hunter"),
@@ -257,6 +260,11 @@ pub(crate) fn detect(mail: &ParsedMail, reporting_mta: Option<&str>) -> Option<L
                 || s.received.contains("with exim"),
         ),
         (
+            Lhost::Postfix,
+            s.text.starts_with("this is the mail system at host ")
+                || s.text.starts_with("this is the postfix program at host "),
+        ),
+        (
             Lhost::V5Sendmail,
             s.text
                 .trim_start()
@@ -292,6 +300,9 @@ impl Lhost {
             Lhost::MFilter => m_filter(error_text),
             Lhost::DragonFly => dragonfly(error_text),
             Lhost::Fml => fml(mail, error_text),
+            Lhost::ActiveHunter => active_hunter(error_text),
+            Lhost::TechnicalDetails => technical_details(error_text),
+            Lhost::Postfix => postfix(mail, error_text),
             _ => Vec::new(),
         };
         (!facts.is_empty()).then_some(facts)
@@ -338,7 +349,7 @@ impl Lhost {
                 }
             }
             // "SMTP:RCPT host 192.0.2.8: 553 …": the command is written before the host.
-            Lhost::TechnicalDetails if lower.contains("smtp:rcpt host") => {
+            Lhost::TechnicalDetails if lower.starts_with("smtp:rcpt host") => {
                 f.command = Some(Command::RcptTo);
             }
             // Yahoo quotes the remote answer as "550: <address>: …" when it answered RCPT TO
@@ -477,6 +488,13 @@ impl Lhost {
             // not exist": its receipt rules filtered the mail; no mailbox was looked up.
             Lhost::AmazonSesReceiving => has(&["mailbox does not exist"]).then_some(Filtered),
             Lhost::Verizon => has(&["no valid recipients for this mm"]).then_some(UserUnknown),
+            // A temporary failure that lasted until qmail gave up on the queue: expired.
+            Lhost::Qmail | Lhost::Yahoo
+                if f.status.as_deref().is_some_and(|s| s.starts_with("4."))
+                    || lower.contains("[#4.") =>
+            {
+                lower.contains(QMAIL_GAVE_UP).then_some(Expired)
+            }
             Lhost::Exim => has(&["malformed address:"]).then_some(SyntaxError),
             Lhost::DragonFly => (lower.contains("dns lookup failure")
                 && lower.contains("not found"))
@@ -725,4 +743,91 @@ fn fml(mail: &ParsedMail, error_text: &str) -> Vec<Fact> {
         })
         .into_iter()
         .collect()
+}
+
+/// Active!hunter: ">>> address <address>" under "The following addresses had permanent fatal
+/// errors", the remote answer under "Transcript of session follows".
+fn active_hunter(error_text: &str) -> Vec<Fact> {
+    listed_then_answered(error_text, ">>> ", |l| {
+        l.contains("----- Transcript of session follows -----")
+    })
+}
+
+/// "Delivery to the following recipients failed permanently: * address", then the answer
+/// under "Technical details:" (absent when the gateway knew none).
+fn technical_details(error_text: &str) -> Vec<Fact> {
+    listed_then_answered(error_text, "* ", |l| {
+        l.eq_ignore_ascii_case("technical details:")
+    })
+}
+
+/// Reports that list the recipients (each on a line opened by `marker`) and then give one
+/// answer for all of them under a heading; rules of `=` are decoration.
+fn listed_then_answered(
+    error_text: &str,
+    marker: &str,
+    is_answer_heading: impl Fn(&str) -> bool,
+) -> Vec<Fact> {
+    let mut facts: Vec<Fact> = Vec::new();
+    let mut answer = String::new();
+    let mut in_answer = false;
+    for line in error_text.lines().map(str::trim) {
+        if is_answer_heading(line) {
+            in_answer = true;
+        } else if line.starts_with("=====") {
+            continue;
+        } else if in_answer {
+            answer.push_str(line);
+            answer.push(' ');
+        } else if let Some(rest) = line.strip_prefix(marker)
+            && let Some(address) = bare_address(rest)
+        {
+            facts.push(Fact {
+                address,
+                ..Fact::default()
+            });
+        }
+    }
+    for f in &mut facts {
+        f.diagnostic = collapse(&answer);
+    }
+    facts
+}
+
+/// Postfix names each recipient at the start of a line, "<address>: " or "<address> (expanded
+/// from <alias>): ", the answer folded under it; other addresses in its report are advice
+/// (whom to contact). A report naming nobody says nothing about the returned recipient.
+fn postfix(mail: &ParsedMail, error_text: &str) -> Vec<Fact> {
+    let mut facts: Vec<Fact> = Vec::new();
+    for line in error_text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.starts_with('<')
+            && let Some((who, rest)) = trimmed.split_once(">: ").or_else(|| {
+                trimmed
+                    .split_once("): ")
+                    .filter(|(w, _)| w.contains("> (expanded from <"))
+            })
+            && let Some(address) = bare_address(who)
+        {
+            facts.push(Fact {
+                address,
+                diagnostic: rest.to_string(),
+                ..Fact::default()
+            });
+        } else if let Some(f) = facts.last_mut()
+            && line.starts_with([' ', '\t'])
+        {
+            f.diagnostic.push(' ');
+            f.diagnostic.push_str(line.trim());
+        }
+    }
+    if facts.is_empty()
+        && let Some(address) = returned_recipient(mail)
+    {
+        facts.push(Fact {
+            address,
+            ..Fact::default()
+        });
+    }
+    facts
 }
