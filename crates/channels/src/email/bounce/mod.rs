@@ -430,9 +430,12 @@ fn read_text_bounce(error_text: &str, mail: &ParsedMail) -> Vec<Fact> {
             .split_once(address.as_str())
             .map(|(_, r)| r.trim_start_matches(['>', ':', ' ', '\t', ',', '.']))
             .unwrap_or("");
-        // A recipient that is a program (Exim's "pipe to |…") says so before the address.
+        // A recipient that is a program (Exim's "pipe to |…") says so before the address, and
+        // a one-line report may put the reason first ("User's mailbox is full: <a@b>").
         if let Some((before, _)) = line.split_once(address.as_str())
-            && before.contains("pipe to |")
+            && (before.contains("pipe to |")
+                || (before.trim_end_matches(['<', ' ']).ends_with(':')
+                    && before.split_whitespace().count() > 1))
         {
             diagnostic.push_str(before.trim());
             diagnostic.push(' ');

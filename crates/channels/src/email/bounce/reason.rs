@@ -1327,7 +1327,8 @@ fn rejected(e: &Evidence<'_>, by_status: Option<BounceReason>) -> bool {
     }
     let d = e.diagnostic;
     match e.command {
-        Some(Command::MailFrom) => says(Rejected, d),
+        // "Access denied" in answer to MAIL FROM refuses the sender, whatever 5.7.x says.
+        Some(Command::MailFrom) => says(Rejected, d) || d.contains("access denied"),
         Some(Command::Data) if by_status != Some(UserUnknown) => says(Rejected, d),
         _ if tentative(by_status) && by_status != Some(UserUnknown) => says(Rejected, d),
         _ => false,
