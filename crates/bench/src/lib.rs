@@ -103,6 +103,7 @@ async fn write_conversation(
             tags: Vec::new(),
             assignee: None,
             first_message: customer_message(first, Direction::In),
+            promises: Vec::new(),
             actor: Actor::system(),
         })
         .await?;

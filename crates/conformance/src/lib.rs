@@ -123,10 +123,18 @@ macro_rules! all_scenarios {
                 tokens,
                 blobs,
                 health_and_stats,
+                promise_made_with_a_ticket,
+                promise_made_alone,
+                promise_settles_only_from_pending,
+                promise_warning_recorded_once,
+                promise_list_filters_and_pages,
+                promise_made_and_kept_with_a_message,
+                promise_clocks_follow_the_ticket_status,
             ];
             shared: [
                 concurrent_create_ticket,
                 concurrent_add_message,
+                concurrent_settle_promise,
             ];
             opener: [
                 data_survives_reopen,

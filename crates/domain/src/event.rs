@@ -17,6 +17,12 @@ pub mod kind {
     pub const TICKET_UPDATED: &str = "ticket.updated";
     pub const MESSAGE_ADDED: &str = "message.added";
     pub const CUSTOMER_MERGED: &str = "customer.merged";
+    pub const PROMISE_MADE: &str = "promise.made";
+    pub const PROMISE_KEPT: &str = "promise.kept";
+    pub const PROMISE_BROKEN: &str = "promise.broken";
+    pub const PROMISE_CANCELLED: &str = "promise.cancelled";
+    /// A promise's clock stopped or restarted (waiting for the customer), or its due time moved.
+    pub const PROMISE_RESCHEDULED: &str = "promise.rescheduled";
 }
 
 /// Everything that goes into an event's hash. `payload` is the exact JSON text that is stored;

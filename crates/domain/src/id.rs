@@ -137,6 +137,10 @@ typed_id!(
     /// A parcel of an order, with its tracking number.
     ShipmentId, "shp", "shipment"
 );
+typed_id!(
+    /// A promise made to a customer (a deadline with a state).
+    PromiseId, "prm", "promise"
+);
 
 #[cfg(test)]
 mod tests {

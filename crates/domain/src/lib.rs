@@ -8,6 +8,8 @@ pub mod event;
 pub mod id;
 pub mod money;
 pub mod order;
+pub mod promise;
+pub mod sla;
 pub mod text;
 pub mod ticket;
 pub mod time;
@@ -15,10 +17,12 @@ pub mod tracking;
 
 pub use customer::{EmailAddress, Identity, IdentityKind, Language, PhoneNumber, Role};
 pub use id::{
-    AgentId, AttachmentId, CustomerId, InvalidId, MessageId, OrderId, ShipmentId, TicketId, TokenId,
+    AgentId, AttachmentId, CustomerId, InvalidId, MessageId, OrderId, PromiseId, ShipmentId,
+    TicketId, TokenId,
 };
 pub use money::{Currency, Decimal, Money};
 pub use order::{OrderNumber, ShopCode};
+pub use promise::{MadeBy, PromiseKind, PromiseState, PromiseText};
 pub use ticket::{
     Channel, DeliveryState, Direction, InvalidValue, Priority, Subject, Tag, TicketStatus,
 };

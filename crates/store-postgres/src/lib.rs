@@ -8,6 +8,7 @@ mod blobs;
 mod customers;
 mod error;
 mod events;
+mod promises;
 mod rows;
 mod search;
 mod tickets;

@@ -5,18 +5,21 @@
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
+use trustdesk_domain::calendar::Calendar;
 use trustdesk_domain::event::kind;
+use trustdesk_domain::promise::on_status_change;
 use trustdesk_domain::time::{from_micros, now, to_micros};
 use trustdesk_domain::{Channel, Language, MessageId, Tag, TicketId, TicketStatus};
 use trustdesk_store::{
-    Actor, AssigneeFilter, Author, CustomerRef, Event, EventStore, Message, NewMessage, NewTicket,
-    Page, PageRequest, Result, StoreError, Ticket, TicketFilter, TicketPatch, TicketStore,
-    TicketThread,
+    Actor, AssigneeFilter, Author, CustomerRef, Event, EventStore, Message, MessageAdded,
+    MessagePromises, NewMessage, NewTicket, Page, PageRequest, PromiseStore, Result,
+    StatusPromises, StoreError, Ticket, TicketFilter, TicketPatch, TicketStore, TicketThread,
 };
 
 use crate::customers::{find_or_create, share_live};
 use crate::error::{db, db_or_missing};
 use crate::events::{self, ChainTail, EventBatch};
+use crate::promises::{self, Chain, Owner};
 use crate::rows::{
     AttachmentRow, TicketRow, author_columns, load_customer, load_messages, load_ticket,
     lock_ticket, ticket_columns,
@@ -341,6 +344,23 @@ impl PgStore {
             at,
             &message_added(&message),
         );
+        let owner = Owner {
+            ticket: Some(ticket_id),
+            customer: Some(customer.id),
+            message: Some(message.id),
+        };
+        let mut made = Vec::with_capacity(new.promises.len());
+        {
+            let mut chain = Chain {
+                tail: &mut tail,
+                batch: &mut batch,
+            };
+            for p in &new.promises {
+                made.push(
+                    promises::insert(&mut tx, p, &owner, Some(&mut chain), &new.actor, at).await?,
+                );
+            }
+        }
         batch.insert(&mut tx).await?;
         if customer_changed {
             reindex_customer(&mut tx, customer_id).await?;
@@ -364,15 +384,17 @@ impl PgStore {
             },
             customer,
             messages: vec![message],
+            promises: made,
         })
     }
 
-    async fn add_message_once(
+    pub(crate) async fn add_message_once(
         &self,
         id: TicketId,
         new: &NewMessage,
+        with: &MessagePromises,
         actor: &Actor,
-    ) -> Result<(Ticket, Message)> {
+    ) -> Result<MessageAdded> {
         let at = to_micros(now());
         let mut tx = self.begin().await?;
         let mut ticket = lock_ticket(&mut tx, id).await?;
@@ -410,18 +432,52 @@ impl PgStore {
                     "changes": { "status": change(ticket.status.as_str(), to.as_str()) }
                 }),
             );
+        }
+        let mut chain = Chain {
+            tail: &mut tail,
+            batch: &mut batch,
+        };
+        if let Some(to) = moved_to {
+            let effect = on_status_change(ticket.status, to);
+            let resume_in = with.resume_in.as_ref();
+            promises::on_status(&mut tx, id, effect, resume_in, &mut chain, actor, at).await?;
             ticket.status = to;
+        }
+        let kept = promises::keep_kinds(
+            &mut tx,
+            id,
+            &with.keep,
+            Some(message.id),
+            &mut chain,
+            actor,
+            at,
+        )
+        .await?;
+        let owner = Owner {
+            ticket: Some(id),
+            customer: Some(ticket.customer_id),
+            message: Some(message.id),
+        };
+        let mut made = Vec::with_capacity(with.make.len());
+        for p in &with.make {
+            made.push(promises::insert(&mut tx, p, &owner, Some(&mut chain), actor, at).await?);
         }
         batch.insert(&mut tx).await?;
         self.commit(tx).await?;
         ticket.updated_at = from_micros(at);
-        Ok((ticket, message))
+        Ok(MessageAdded {
+            ticket,
+            message,
+            made,
+            kept,
+        })
     }
 
-    async fn update_ticket_once(
+    pub(crate) async fn update_ticket_once(
         &self,
         id: TicketId,
         patch: &TicketPatch,
+        resume_in: Option<&Calendar>,
         actor: &Actor,
     ) -> Result<Ticket> {
         let mut tx = self.begin().await?;
@@ -551,6 +607,12 @@ impl PgStore {
             at,
             &serde_json::json!({ "changes": changes }),
         );
+        let effect = on_status_change(old.status, new.status);
+        let mut chain = Chain {
+            tail: &mut tail,
+            batch: &mut batch,
+        };
+        promises::on_status(&mut tx, id, effect, resume_in, &mut chain, actor, at).await?;
         batch.insert(&mut tx).await?;
         self.commit(tx).await?;
         Ok(new)
@@ -593,11 +655,13 @@ impl TicketStore for PgStore {
         let ticket = load_ticket(&mut tx, id).await?;
         let customer = load_customer(&mut tx, ticket.customer_id.db_key()).await?;
         let messages = load_messages(&mut tx, id).await?;
+        let promises = promises::of_ticket(&mut tx, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(TicketThread {
             ticket,
             customer,
             messages,
+            promises,
         })
     }
 
@@ -635,24 +699,26 @@ impl TicketStore for PgStore {
         })
     }
 
-    #[tracing::instrument(skip_all, fields(ticket = %ticket), err(level = "debug"))]
     async fn add_message(
         &self,
         ticket: TicketId,
         message: NewMessage,
         actor: &Actor,
     ) -> Result<(Ticket, Message)> {
-        retrying(|| self.add_message_once(ticket, &message, actor)).await
+        let added = self
+            .add_message_with_promises(ticket, message, MessagePromises::default(), actor)
+            .await?;
+        Ok((added.ticket, added.message))
     }
 
-    #[tracing::instrument(skip_all, fields(ticket = %id), err(level = "debug"))]
     async fn update_ticket(
         &self,
         id: TicketId,
         patch: TicketPatch,
         actor: &Actor,
     ) -> Result<Ticket> {
-        retrying(|| self.update_ticket_once(id, &patch, actor)).await
+        self.update_ticket_with_promises(id, patch, StatusPromises::default(), actor)
+            .await
     }
 }
 

@@ -77,6 +77,7 @@ fn new_ticket(subject: &str, customer: CustomerRef, body: &str) -> NewTicket {
         tags: Vec::new(),
         assignee: None,
         first_message: inbound(body),
+        promises: Vec::new(),
         actor: Actor::system(),
     }
 }

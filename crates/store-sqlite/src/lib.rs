@@ -18,6 +18,7 @@ mod checkpointer;
 mod customers;
 mod error;
 mod events;
+mod promises;
 mod readers;
 mod schema;
 mod search;
@@ -34,13 +35,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use rusqlite::{Connection, Transaction};
 use trustdesk_domain::time::{now, to_micros};
-use trustdesk_domain::{AgentId, CustomerId, EmailAddress, Identity, TicketId, TokenId};
+use trustdesk_domain::{
+    AgentId, CustomerId, EmailAddress, Identity, PromiseId, PromiseState, TicketId, Timestamp,
+    TokenId,
+};
 use trustdesk_store::{
     Actor, Agent, AgentStore, ApiToken, Backend, BlobStore, Customer, CustomerFilter,
-    CustomerPatch, CustomerStore, Event, EventStore, Message, NewAgent, NewApiToken, NewCustomer,
-    NewMessage, NewTicket, Page, PageRequest, Result, SearchRequest, SearchResults, SearchStore,
-    Store, StoreError, StoreStats, Ticket, TicketFilter, TicketPatch, TicketStore, TicketThread,
-    TokenStore,
+    CustomerPatch, CustomerStore, Event, EventStore, Message, MessageAdded, MessagePromises,
+    NewAgent, NewApiToken, NewCustomer, NewMessage, NewPromise, NewTicket, Page, PageRequest,
+    Promise, PromiseFilter, PromiseStore, Result, SearchRequest, SearchResults, SearchStore,
+    StatusPromises, Store, StoreError, StoreStats, Ticket, TicketFilter, TicketPatch, TicketStore,
+    TicketThread, TokenStore,
 };
 
 use crate::checkpointer::Checkpointer;
@@ -253,13 +258,118 @@ impl TicketStore for SqliteStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, fields(ticket = %ticket), err)]
     async fn add_message(
         &self,
         ticket: TicketId,
         message: NewMessage,
         actor: &Actor,
     ) -> Result<(Ticket, Message)> {
+        let added = self
+            .add_message_with_promises(ticket, message, MessagePromises::default(), actor)
+            .await?;
+        Ok((added.ticket, added.message))
+    }
+
+    async fn update_ticket(
+        &self,
+        id: TicketId,
+        patch: TicketPatch,
+        actor: &Actor,
+    ) -> Result<Ticket> {
+        self.update_ticket_with_promises(id, patch, StatusPromises::default(), actor)
+            .await
+    }
+}
+
+impl SqliteStore {
+    async fn settle(
+        &self,
+        id: PromiseId,
+        to: PromiseState,
+        note: Option<String>,
+        actor: &Actor,
+    ) -> Result<Promise> {
+        let actor = actor.clone();
+        self.write(move |tx| {
+            Ok(promises::settle(
+                tx,
+                id,
+                to,
+                note.as_deref(),
+                None,
+                None,
+                &actor,
+                now(),
+            )?)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl PromiseStore for SqliteStore {
+    #[tracing::instrument(skip_all, fields(kind = %new.kind), err)]
+    async fn create_promise(&self, new: NewPromise, actor: &Actor) -> Result<Promise> {
+        let actor = actor.clone();
+        self.write(move |tx| Ok(promises::create(tx, &new, &actor, now())?))
+            .await
+    }
+
+    async fn get_promise(&self, id: PromiseId) -> Result<Promise> {
+        self.read(move |c| Ok(promises::get(c, id)?)).await
+    }
+
+    async fn list_promises(
+        &self,
+        filter: &PromiseFilter,
+        page: PageRequest,
+    ) -> Result<Page<Promise>> {
+        let filter = filter.clone();
+        self.read(move |c| Ok(promises::list(c, &filter, page)?))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(promise = %id), err)]
+    async fn keep_promise(
+        &self,
+        id: PromiseId,
+        note: Option<String>,
+        actor: &Actor,
+    ) -> Result<Promise> {
+        self.settle(id, PromiseState::Kept, note, actor).await
+    }
+
+    #[tracing::instrument(skip_all, fields(promise = %id), err)]
+    async fn cancel_promise(
+        &self,
+        id: PromiseId,
+        reason: String,
+        actor: &Actor,
+    ) -> Result<Promise> {
+        self.settle(id, PromiseState::Cancelled, Some(reason), actor)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(promise = %id), err)]
+    async fn break_promise(&self, id: PromiseId, reason: String, actor: &Actor) -> Result<Promise> {
+        self.settle(id, PromiseState::Broken, Some(reason), actor)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(promise = %id), err)]
+    async fn mark_warned(&self, id: PromiseId, at: Timestamp) -> Result<Promise> {
+        self.write(move |tx| Ok(promises::mark_warned(tx, id, at)?))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(ticket = %ticket), err)]
+    async fn add_message_with_promises(
+        &self,
+        ticket: TicketId,
+        message: NewMessage,
+        promises: MessagePromises,
+        actor: &Actor,
+    ) -> Result<MessageAdded> {
         // The text is analysed in the ticket's language here, off the writer; the writer
         // re-analyses only if the language changed in between.
         let language = self
@@ -267,20 +377,39 @@ impl TicketStore for SqliteStore {
             .await?;
         let analyzed = AnalyzedMessage::new(message, language);
         let actor = actor.clone();
-        self.write(move |tx| Ok(tickets::add_message(tx, ticket, analyzed, &actor, now())?))
-            .await
+        self.write(move |tx| {
+            Ok(tickets::add_message(
+                tx,
+                ticket,
+                analyzed,
+                &promises,
+                &actor,
+                now(),
+            )?)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(ticket = %id), err)]
-    async fn update_ticket(
+    async fn update_ticket_with_promises(
         &self,
         id: TicketId,
         patch: TicketPatch,
+        promises: StatusPromises,
         actor: &Actor,
     ) -> Result<Ticket> {
         let actor = actor.clone();
-        self.write(move |tx| Ok(tickets::update(tx, id, &patch, &actor, now())?))
-            .await
+        self.write(move |tx| {
+            Ok(tickets::update(
+                tx,
+                id,
+                &patch,
+                promises.resume_in.as_ref(),
+                &actor,
+                now(),
+            )?)
+        })
+        .await
     }
 }
 

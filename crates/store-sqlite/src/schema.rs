@@ -20,6 +20,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ticket_counts.sql",
         include_str!("../migrations/0002_ticket_counts.sql"),
     ),
+    (
+        "0003_promises.sql",
+        include_str!("../migrations/0003_promises.sql"),
+    ),
 ];
 
 /// How long a connection waits for a lock held by another process (a backup, the CLI) before

@@ -7,7 +7,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, json};
 use sha2::{Digest, Sha256};
+use trustdesk_domain::calendar::Calendar;
 use trustdesk_domain::event::kind;
+use trustdesk_domain::promise::on_status_change;
 use trustdesk_domain::text::index_text;
 use trustdesk_domain::time::to_micros;
 use trustdesk_domain::{
@@ -15,13 +17,14 @@ use trustdesk_domain::{
     TicketId, TicketStatus, Timestamp,
 };
 use trustdesk_store::{
-    Actor, AssigneeFilter, Attachment, Author, Message, NewMessage, NewTicket, Page, PageRequest,
-    StoreError, Ticket, TicketFilter, TicketPatch, TicketThread,
+    Actor, AssigneeFilter, Attachment, Author, Message, MessageAdded, MessagePromises, NewMessage,
+    NewTicket, Page, PageRequest, StoreError, Ticket, TicketFilter, TicketPatch, TicketThread,
 };
 
 use crate::customers::{self, CustomerText};
 use crate::error::{Result, opt_parsed, parsed, time, word};
 use crate::events::Chain;
+use crate::promises::{self, Owner};
 use crate::search_index;
 use crate::sql::SqlFilter;
 
@@ -353,10 +356,22 @@ pub(crate) fn create(
         &message_added_payload(&message, &t.first.text_sha256),
         at,
     )?;
+    let owner = Owner {
+        ticket: Some(id),
+        customer: Some(customer.id),
+        message: Some(message.id),
+    };
+    let made = t
+        .new
+        .promises
+        .iter()
+        .map(|p| promises::insert(conn, p, &owner, Some(&mut chain), &t.new.actor, now))
+        .collect::<Result<Vec<_>>>()?;
     Ok(TicketThread {
         ticket,
         customer,
         messages: vec![message],
+        promises: made,
     })
 }
 
@@ -374,9 +389,10 @@ pub(crate) fn add_message(
     conn: &Connection,
     id: TicketId,
     mut m: AnalyzedMessage,
+    with: &MessagePromises,
     actor: &Actor,
     now: Timestamp,
-) -> Result<(Ticket, Message)> {
+) -> Result<MessageAdded> {
     let at = to_micros(now);
     let mut ticket = get(conn, id)?;
     if !ticket.status.accepts_messages() {
@@ -418,21 +434,57 @@ pub(crate) fn add_message(
             &payload.to_string(),
             at,
         )?;
+        let effect = on_status_change(ticket.status, status);
+        promises::on_status(
+            conn,
+            id,
+            effect,
+            with.resume_in.as_ref(),
+            &mut chain,
+            actor,
+            now,
+        )?;
         ticket.status = status;
     }
     ticket.updated_at = now;
-    Ok((ticket, message))
+    let kept = promises::keep_kinds(
+        conn,
+        id,
+        &with.keep,
+        Some(message.id),
+        &mut chain,
+        actor,
+        now,
+    )?;
+    let owner = Owner {
+        ticket: Some(id),
+        customer: Some(ticket.customer_id),
+        message: Some(message.id),
+    };
+    let made = with
+        .make
+        .iter()
+        .map(|p| promises::insert(conn, p, &owner, Some(&mut chain), actor, now))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(MessageAdded {
+        ticket,
+        message,
+        made,
+        kept,
+    })
 }
 
 pub(crate) fn update(
     conn: &Connection,
     id: TicketId,
     patch: &TicketPatch,
+    resume_in: Option<&Calendar>,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Ticket> {
     let at = to_micros(now);
     let mut ticket = get(conn, id)?;
+    let old_status = ticket.status;
     let mut changes = Map::new();
     let mut reindex = false;
     let mut reanalyse = false;
@@ -542,7 +594,10 @@ pub(crate) fn update(
         search_index::changed(conn, id)?;
     }
     let payload = json!({ "changes": changes }).to_string();
-    Chain::head(conn, id)?.append(conn, kind::TICKET_UPDATED, actor.as_str(), &payload, at)?;
+    let mut chain = Chain::head(conn, id)?;
+    chain.append(conn, kind::TICKET_UPDATED, actor.as_str(), &payload, at)?;
+    let effect = on_status_change(old_status, ticket.status);
+    promises::on_status(conn, id, effect, resume_in, &mut chain, actor, now)?;
     Ok(ticket)
 }
 
@@ -741,10 +796,12 @@ pub(crate) fn thread(conn: &Connection, id: TicketId) -> Result<TicketThread> {
     let ticket = get(&tx, id)?;
     let customer = customers::get(&tx, ticket.customer_id)?;
     let messages = messages(&tx, id)?;
+    let promises = promises::of_ticket(&tx, id)?;
     Ok(TicketThread {
         ticket,
         customer,
         messages,
+        promises,
     })
 }
 

@@ -77,6 +77,7 @@ fn ticket(subject: &str, from: &str, body: &str, cmid: Option<String>) -> NewTic
         tags: Vec::new(),
         assignee: None,
         first_message: message(body, cmid),
+        promises: Vec::new(),
         actor: Actor::system(),
     }
 }

@@ -3,9 +3,11 @@
 //! traits, these records and [`StoreError`] — never a database driver.
 
 mod model;
+mod promise;
 mod url;
 
 pub use model::*;
+pub use promise::*;
 pub use url::{Backend, DatabaseUrl, InvalidDatabaseUrl};
 
 use async_trait::async_trait;
@@ -76,18 +78,20 @@ pub trait CustomerStore {
 #[async_trait]
 pub trait TicketStore {
     /// One transaction: customer found or created, ticket, first message, search index,
-    /// `ticket.created` and `message.added` events. Conflict `duplicate_message` when the first
+    /// `ticket.created` and `message.added` events, then `new.promises` (each with its
+    /// `promise.made`, referring to the first message). Conflict `duplicate_message` when the first
     /// message's channel id was seen before on the same channel.
     async fn create_ticket(&self, new: NewTicket) -> Result<TicketThread>;
     async fn get_ticket(&self, id: TicketId) -> Result<Ticket>;
     async fn get_ticket_by_number(&self, number: i64) -> Result<Ticket>;
-    /// The ticket, its customer and all its messages, oldest first.
+    /// The ticket, its customer, all its messages and all its promises, oldest first.
     async fn get_thread(&self, id: TicketId) -> Result<TicketThread>;
     /// Newest first. `total` counts all matches.
     async fn list_tickets(&self, filter: &TicketFilter, page: PageRequest) -> Result<Page<Ticket>>;
     /// Appends a message, moves the status by the domain's rule, indexes it, records
-    /// `message.added` (and `ticket.updated` if the status moved). Conflict `ticket_closed` or
-    /// `duplicate_message`.
+    /// `message.added` (and `ticket.updated` if the status moved, with the move's effect on
+    /// promises — see [`PromiseStore::update_ticket_with_promises`]). Conflict `ticket_closed`
+    /// or `duplicate_message`.
     async fn add_message(
         &self,
         ticket: TicketId,
@@ -95,7 +99,8 @@ pub trait TicketStore {
         actor: &Actor,
     ) -> Result<(Ticket, Message)>;
     /// Applies the patch and records one `ticket.updated` event listing what changed (none if
-    /// nothing did). Conflict `ticket_closed` for a change away from closed; NotFound `agent`
+    /// nothing did); a status change moves the ticket's promises as
+    /// [`PromiseStore::update_ticket_with_promises`] says, resuming paused clocks in wall time. Conflict `ticket_closed` for a change away from closed; NotFound `agent`
     /// for an unknown assignee.
     async fn update_ticket(
         &self,
@@ -166,6 +171,7 @@ pub trait Store:
     + TokenStore
     + SearchStore
     + BlobStore
+    + PromiseStore
     + Send
     + Sync
     + 'static

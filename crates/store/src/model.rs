@@ -105,6 +105,9 @@ pub struct NewTicket {
     pub assignee: Option<AgentId>,
     /// The message that opens the ticket (usually the customer's).
     pub first_message: NewMessage,
+    /// Promises made with the ticket (first response, resolution, the acknowledgement's
+    /// "a person answers by …"); their ticket and customer are the new ticket's.
+    pub promises: Vec<crate::NewPromise>,
     pub actor: Actor,
 }
 
@@ -226,6 +229,8 @@ pub struct TicketThread {
     pub customer: Customer,
     /// Oldest first.
     pub messages: Vec<Message>,
+    /// Every promise on the ticket, oldest first.
+    pub promises: Vec<crate::Promise>,
 }
 
 /// One entry of a ticket's hash-chained event log.

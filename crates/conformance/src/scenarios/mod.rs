@@ -7,6 +7,7 @@ mod access;
 mod customers;
 mod durability;
 mod events;
+mod promises;
 mod search;
 mod tickets;
 
@@ -14,6 +15,7 @@ pub use access::*;
 pub use customers::*;
 pub use durability::*;
 pub use events::*;
+pub use promises::*;
 pub use search::*;
 pub use tickets::*;
 
@@ -111,6 +113,7 @@ fn new_ticket(customer: CustomerRef, subject_text: &str, text: &str) -> NewTicke
         tags: Vec::new(),
         assignee: None,
         first_message: inbound(text),
+        promises: Vec::new(),
         actor: Actor::system(),
     }
 }

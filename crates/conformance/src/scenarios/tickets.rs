@@ -84,6 +84,7 @@ pub async fn ticket_create_returns_thread(store: &dyn Store) {
             tags: tags(&["vip", "delivery"]),
             assignee: Some(assignee.id),
             first_message: first.clone(),
+            promises: Vec::new(),
             actor: Actor::system(),
         },
     )
@@ -252,7 +253,7 @@ fn newest_first(mut tickets: Vec<Ticket>) -> Vec<Ticket> {
     tickets
 }
 
-async fn set_status(store: &dyn Store, id: TicketId, status: TicketStatus) -> Ticket {
+pub(super) async fn set_status(store: &dyn Store, id: TicketId, status: TicketStatus) -> Ticket {
     ok(
         store
             .update_ticket(

@@ -12,6 +12,7 @@ pub mod ics;
 pub mod phrase;
 mod schedule;
 mod spec;
+pub mod words;
 
 use std::collections::BTreeSet;
 

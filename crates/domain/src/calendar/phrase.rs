@@ -528,28 +528,14 @@ fn canonical(vocab: &Vocab, meaning: &Meaning) -> String {
 }
 
 fn index(lang: Language) -> usize {
-    Language::SERVED
-        .iter()
-        .position(|l| *l == lang)
-        .unwrap_or(0)
+    super::words::served(lang)
 }
 
 fn weekday_name(lang: Language, w: Weekday, genitive: bool) -> &'static str {
     let i = usize::from(w.to_monday_zero_offset().unsigned_abs());
-    let names: [&str; 7] = match (index(lang), genitive) {
-        (1, _) => [
-            "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
-        ],
-        (2, false) => [
-            "poniedziałek",
-            "wtorek",
-            "środę",
-            "czwartek",
-            "piątek",
-            "sobotę",
-            "niedzielę",
-        ],
-        (2, true) => [
+    // Polish phrases take the weekday in the accusative ("w środę") or genitive ("do środy").
+    let polish: [&str; 7] = if genitive {
+        [
             "poniedziałku",
             "wtorku",
             "środy",
@@ -557,27 +543,22 @@ fn weekday_name(lang: Language, w: Weekday, genitive: bool) -> &'static str {
             "piątku",
             "soboty",
             "niedzieli",
-        ],
-        (3, _) => [
-            "luni",
-            "marți",
-            "miercuri",
-            "joi",
-            "vineri",
-            "sâmbătă",
-            "duminică",
-        ],
-        _ => [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ],
+        ]
+    } else {
+        [
+            "poniedziałek",
+            "wtorek",
+            "środę",
+            "czwartek",
+            "piątek",
+            "sobotę",
+            "niedzielę",
+        ]
     };
-    names[i]
+    match index(lang) {
+        2 => polish[i],
+        l => super::words::WEEKDAYS[l][i],
+    }
 }
 
 fn duration_words(lang: Language, n: u32, unit: Unit, business: bool) -> String {

@@ -112,6 +112,7 @@ async fn create_ticket(
             delivery_state: DeliveryState::Received,
             attachments: Vec::new(),
         },
+        promises: Vec::new(),
         actor: auth.actor.clone(),
     };
     let thread = app.store().create_ticket(new).await.map_err(|e| match e {
