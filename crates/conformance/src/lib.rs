@@ -130,6 +130,10 @@ macro_rules! all_scenarios {
                 promise_list_filters_and_pages,
                 promise_made_and_kept_with_a_message,
                 promise_clocks_follow_the_ticket_status,
+                order_upsert_is_idempotent,
+                order_links_customer_by_identity,
+                shipments_and_scans,
+                import_rejects_are_kept,
             ];
             shared: [
                 concurrent_create_ticket,

@@ -172,17 +172,21 @@ pub struct OrderLine {
 
 /// Who placed the order, as the shop recorded it. Linked to a desk customer by email, then
 /// phone.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OrderCustomer {
     pub email: Option<EmailAddress>,
     pub phone: Option<PhoneNumber>,
     pub name: Option<String>,
 }
 
-/// An order as the shop reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An order as the shop reports it. Its serde form is what storage keeps.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Order {
     pub number: OrderNumber,
+    /// The shop system's own id of the order (Shopify's and WooCommerce's `id`), which its
+    /// fulfilment and refund messages refer to instead of the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub customer: OrderCustomer,
     pub billing_address: Option<Address>,
     pub shipping_address: Option<Address>,
@@ -312,7 +316,7 @@ impl ShipmentEventKind {
 }
 
 /// One scan of a parcel.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShipmentEvent {
     pub kind: ShipmentEventKind,
     pub at: Timestamp,
@@ -359,6 +363,7 @@ mod tests {
         let usd = |s: &str| Money::parse(s, Currency::USD).unwrap();
         Order {
             number: OrderNumber::parse("#1001").unwrap(),
+            external_id: None,
             customer: OrderCustomer::default(),
             billing_address: None,
             shipping_address: None,

@@ -9,6 +9,7 @@ mod customers;
 mod error;
 mod events;
 mod promises;
+mod orders;
 mod rows;
 mod search;
 mod tickets;

@@ -18,6 +18,7 @@ mod checkpointer;
 mod customers;
 mod error;
 mod events;
+mod orders;
 mod promises;
 mod readers;
 mod schema;
@@ -34,18 +35,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, Transaction};
+use trustdesk_domain::order::{Order, ShipmentEvent};
 use trustdesk_domain::time::{now, to_micros};
 use trustdesk_domain::{
-    AgentId, CustomerId, EmailAddress, Identity, PromiseId, PromiseState, TicketId, Timestamp,
-    TokenId,
+    AgentId, Courier, CustomerId, EmailAddress, Identity, OrderId, OrderNumber, PromiseId,
+    PromiseState, ShipmentId, ShopCode, TicketId, Timestamp, TokenId, TrackingNumber,
 };
 use trustdesk_store::{
     Actor, Agent, AgentStore, ApiToken, Backend, BlobStore, Customer, CustomerFilter,
-    CustomerPatch, CustomerStore, Event, EventStore, Message, MessageAdded, MessagePromises,
-    NewAgent, NewApiToken, NewCustomer, NewMessage, NewPromise, NewTicket, Page, PageRequest,
-    Promise, PromiseFilter, PromiseStore, Result, SearchRequest, SearchResults, SearchStore,
-    StatusPromises, Store, StoreError, StoreStats, Ticket, TicketFilter, TicketPatch, TicketStore,
-    TicketThread, TokenStore,
+    CustomerPatch, CustomerStore, Event, EventStore, ImportReject, Message, MessageAdded,
+    MessagePromises, NewAgent, NewApiToken, NewCustomer, NewImportReject, NewMessage, NewPromise,
+    NewShipment, NewTicket, OrderRecord, OrderStore, Page, PageRequest, Promise, PromiseFilter,
+    PromiseStore, Result, SearchRequest, SearchResults, SearchStore, Shipment, StatusPromises,
+    Store, StoreError, StoreStats, Ticket, TicketFilter, TicketPatch, TicketStore, TicketThread,
+    TokenStore, Upserted,
 };
 
 use crate::checkpointer::Checkpointer;
@@ -544,6 +547,82 @@ impl BlobStore for SqliteStore {
         tokio::task::spawn_blocking(move || blobs::get(&dir, &sha256))
             .await
             .map_err(StoreError::other)?
+    }
+}
+
+#[async_trait]
+impl OrderStore for SqliteStore {
+    #[tracing::instrument(skip_all, fields(shop = %shop, order = %order.number), err)]
+    async fn upsert_order(&self, shop: &ShopCode, order: Order) -> Result<(OrderRecord, Upserted)> {
+        let shop = shop.clone();
+        self.write(move |tx| Ok(orders::upsert(tx, &shop, &order, now())?))
+            .await
+    }
+
+    async fn get_order(&self, id: OrderId) -> Result<OrderRecord> {
+        self.read(move |c| Ok(orders::get(c, id)?)).await
+    }
+
+    async fn find_order(
+        &self,
+        shop: &ShopCode,
+        number: &OrderNumber,
+    ) -> Result<Option<OrderRecord>> {
+        let (shop, number) = (shop.clone(), number.clone());
+        self.read(move |c| Ok(orders::find(c, &shop, &number)?))
+            .await
+    }
+
+    async fn find_order_by_external_id(
+        &self,
+        shop: &ShopCode,
+        external_id: &str,
+    ) -> Result<Option<OrderRecord>> {
+        let (shop, external_id) = (shop.clone(), external_id.to_owned());
+        self.read(move |c| Ok(orders::find_by_external_id(c, &shop, &external_id)?))
+            .await
+    }
+
+    async fn list_customer_orders(&self, customer: CustomerId) -> Result<Vec<OrderRecord>> {
+        self.read(move |c| Ok(orders::list_for_customer(c, customer)?))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(order = %order), err)]
+    async fn upsert_shipment(&self, order: OrderId, shipment: NewShipment) -> Result<Shipment> {
+        self.write(move |tx| Ok(orders::upsert_shipment(tx, order, &shipment, now())?))
+            .await
+    }
+
+    async fn find_shipments(
+        &self,
+        tracking_number: &TrackingNumber,
+        courier: Option<&Courier>,
+    ) -> Result<Vec<Shipment>> {
+        let (number, courier) = (tracking_number.clone(), courier.cloned());
+        self.read(move |c| Ok(orders::find_shipments(c, &number, courier.as_ref())?))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(shipment = %shipment), err)]
+    async fn add_shipment_events(
+        &self,
+        shipment: ShipmentId,
+        events: Vec<ShipmentEvent>,
+    ) -> Result<(Shipment, usize)> {
+        self.write(move |tx| Ok(orders::add_events(tx, shipment, &events, now())?))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(source = %reject.source), err)]
+    async fn record_import_reject(&self, reject: NewImportReject) -> Result<ImportReject> {
+        self.write(move |tx| Ok(orders::record_reject(tx, &reject, now())?))
+            .await
+    }
+
+    async fn list_import_rejects(&self, limit: u32) -> Result<Vec<ImportReject>> {
+        self.read(move |c| Ok(orders::list_rejects(c, limit)?))
+            .await
     }
 }
 

@@ -24,6 +24,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0003_promises.sql",
         include_str!("../migrations/0003_promises.sql"),
     ),
+    (
+        "0004_orders.sql",
+        include_str!("../migrations/0004_orders.sql"),
+    ),
 ];
 
 /// How long a connection waits for a lock held by another process (a backup, the CLI) before

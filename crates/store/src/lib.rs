@@ -3,10 +3,12 @@
 //! traits, these records and [`StoreError`] — never a database driver.
 
 mod model;
+mod order;
 mod promise;
 mod url;
 
 pub use model::*;
+pub use order::*;
 pub use promise::*;
 pub use url::{Backend, DatabaseUrl, InvalidDatabaseUrl};
 
@@ -172,6 +174,7 @@ pub trait Store:
     + SearchStore
     + BlobStore
     + PromiseStore
+    + OrderStore
     + Send
     + Sync
     + 'static

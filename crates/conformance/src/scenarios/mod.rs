@@ -8,6 +8,7 @@ mod customers;
 mod durability;
 mod events;
 mod promises;
+mod orders;
 mod search;
 mod tickets;
 
@@ -16,6 +17,7 @@ pub use customers::*;
 pub use durability::*;
 pub use events::*;
 pub use promises::*;
+pub use orders::*;
 pub use search::*;
 pub use tickets::*;
 
