@@ -7,8 +7,8 @@ mod access;
 mod customers;
 mod durability;
 mod events;
-mod promises;
 mod orders;
+mod promises;
 mod search;
 mod tickets;
 
@@ -16,8 +16,8 @@ pub use access::*;
 pub use customers::*;
 pub use durability::*;
 pub use events::*;
-pub use promises::*;
 pub use orders::*;
+pub use promises::*;
 pub use search::*;
 pub use tickets::*;
 
