@@ -125,6 +125,11 @@ impl TermCache {
     /// Appends the terms of the lower-cased `word` to `out` (with a leading space when `out`
     /// is not empty).
     fn push(&mut self, out: &mut String, tag: char, word: &str, stemmers: &[Stemmer]) {
+        if word.bytes().all(|b| b.is_ascii_digit()) {
+            // A number is its own only term, and order numbers would only crowd the cache.
+            push_word_terms(out, word, stemmers);
+            return;
+        }
         self.key.clear();
         self.key.push(tag);
         self.key.push_str(word);

@@ -204,7 +204,8 @@ fn live(conn: &Connection, id: CustomerId) -> Result<Customer> {
 
 /// The customer a new ticket belongs to: an existing one (followed through merges), or found by
 /// the first identity that matches (taking over identities nobody has and filling an empty
-/// name or language), or created.
+/// name or language), or created. It can only fail before its first change (the identities it
+/// claims are ones nobody owns): ticket creation runs without a savepoint and relies on that.
 pub(crate) fn resolve_for_ticket(
     conn: &Connection,
     reference: &trustdesk_store::CustomerRef,

@@ -2,8 +2,8 @@
 //!
 //! - One writer thread owns the only read-write connection and commits requests in groups,
 //!   one savepoint per request, answering only after COMMIT with `synchronous=FULL` (see
-//!   `writer.rs`). Search documents are rebuilt once per group, just before COMMIT (see
-//!   `search_index.rs`).
+//!   `writer.rs`). Search documents are written many at once, when enough have gathered
+//!   or the writer is idle, and always before a search reads (see `search_index.rs`).
 //! - A few reader threads answer reads from their own read-only connections, in parallel with
 //!   the writer (see `readers.rs`).
 //! - A checkpointer thread moves the WAL into the database file, so no commit ever pays for it
@@ -92,6 +92,8 @@ struct Inner {
     readers: Readers,
     blob_dir: PathBuf,
     closed: AtomicBool,
+    /// Search documents are waiting to be written (see `search_index.rs`).
+    index_behind: Arc<AtomicBool>,
     /// Token id → the last usage stamp written, to coalesce `touch_token`.
     touched: std::sync::Mutex<HashMap<i64, i64>>,
 }
@@ -129,12 +131,14 @@ impl SqliteStore {
             ))
         })?;
         let write_conn = schema::open_writer(&opts.path)?;
-        search_index::prepare_writer(&write_conn).map_err(StoreError::other)?;
+        let index_behind = Arc::new(AtomicBool::new(false));
+        let indexer = search_index::Indexer::new(&write_conn, index_behind.clone())
+            .map_err(StoreError::other)?;
         let read_conns = (0..opts.readers.max(1))
             .map(|_| schema::open_reader(&opts.path))
             .collect::<Result<Vec<Connection>>>()?;
         let checkpointer = Checkpointer::start(&opts.path)?;
-        let writer = Writer::start(write_conn, opts.max_batch, search_index::flush)
+        let writer = Writer::start(write_conn, opts.max_batch, Box::new(indexer))
             .map_err(StoreError::other)?;
         let readers = Readers::start(read_conns).map_err(StoreError::other)?;
         tracing::info!(
@@ -150,6 +154,7 @@ impl SqliteStore {
                 readers,
                 blob_dir: opts.blob_dir,
                 closed: AtomicBool::new(false),
+                index_behind,
                 touched: std::sync::Mutex::new(HashMap::new()),
             }),
         })
@@ -238,7 +243,12 @@ impl TicketStore for SqliteStore {
     #[tracing::instrument(skip_all, err)]
     async fn create_ticket(&self, new: NewTicket) -> Result<TicketThread> {
         let analyzed = AnalyzedTicket::new(new);
-        self.write(move |tx| Ok(tickets::create(tx, analyzed, now())?))
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(closed());
+        }
+        self.inner
+            .writer
+            .write_unguarded(move |tx| Ok(tickets::create(tx, analyzed, now())?))
             .await
     }
 
@@ -519,6 +529,11 @@ impl TokenStore for SqliteStore {
 impl SearchStore for SqliteStore {
     #[tracing::instrument(skip_all, err)]
     async fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        if self.inner.index_behind.load(Ordering::Acquire) {
+            // Everything committed before this search must be findable.
+            self.write(|tx| search_index::catch_up(tx).map_err(StoreError::other))
+                .await?;
+        }
         let request = request.clone();
         self.read(move |c| Ok(search::search(c, &request)?)).await
     }

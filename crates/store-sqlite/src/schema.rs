@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0004_orders.sql",
         include_str!("../migrations/0004_orders.sql"),
     ),
+    (
+        "0005_search_pending.sql",
+        include_str!("../migrations/0005_search_pending.sql"),
+    ),
 ];
 
 /// How long a connection waits for a lock held by another process (a backup, the CLI) before

@@ -184,16 +184,8 @@ fn require_agent(conn: &Connection, id: AgentId) -> Result<()> {
     }
 }
 
-/// Inserts a message and its attachments; Conflict `duplicate_message` when its channel id was
-/// seen before on this channel.
-fn insert_message(
-    conn: &Connection,
-    ticket: TicketId,
-    channel: Channel,
-    new: &NewMessage,
-    terms: &str,
-    now: Timestamp,
-) -> Result<Message> {
+/// Conflict `duplicate_message` when the message's channel id was seen before on this channel.
+fn refuse_duplicate(conn: &Connection, channel: Channel, new: &NewMessage) -> Result<()> {
     if let Some(cmid) = &new.channel_message_id {
         let seen = conn
             .prepare_cached(
@@ -208,6 +200,20 @@ fn insert_message(
             .into());
         }
     }
+    Ok(())
+}
+
+/// Inserts a message and its attachments; Conflict `duplicate_message` when its channel id was
+/// seen before on this channel.
+fn insert_message(
+    conn: &Connection,
+    ticket: TicketId,
+    channel: Channel,
+    new: &NewMessage,
+    terms: &str,
+    now: Timestamp,
+) -> Result<Message> {
+    refuse_duplicate(conn, channel, new)?;
     let (author_kind, author_id) = author_columns(&new.author);
     conn.prepare_cached(
         "INSERT INTO messages (ticket_id, direction, author_kind, author_id, text, html, channel,
@@ -276,6 +282,9 @@ fn message_added_payload(message: &Message, text_sha256: &str) -> String {
     .to_string()
 }
 
+/// Creates a ticket with its customer (found or created), first message, search note and
+/// events. Every check that can refuse it comes before its first change, so that it can run
+/// without a savepoint (`Writer::write_unguarded`).
 pub(crate) fn create(
     conn: &Connection,
     mut t: AnalyzedTicket,
@@ -286,6 +295,8 @@ pub(crate) fn create(
     if let Some(agent) = new.assignee {
         require_agent(conn, agent)?;
     }
+    refuse_duplicate(conn, new.channel, &new.first_message)?;
+    // From here on only the customer look-up can fail, and it does so before it writes.
     let customer =
         customers::resolve_for_ticket(conn, &new.customer, t.customer_text.as_ref(), now)?;
     let number: i64 = conn

@@ -10,8 +10,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 use trustdesk_store::{StoreError, StoreStats};
@@ -38,15 +39,29 @@ impl Counters {
 
 /// One caller's write, type-erased so requests of any result type share the queue.
 trait Request: Send {
-    /// Runs the work under its own savepoint; true when it succeeded and stays in the batch.
-    fn run(&mut self, tx: &Transaction<'_>) -> bool;
+    /// Runs the work (under its own savepoint unless it is unguarded).
+    fn run(&mut self, tx: &Transaction<'_>) -> Ran;
     /// Answers the caller once the fate of the batch is known: `commit` is the reason the
     /// batch was lost, if it was.
     fn answer(self: Box<Self>, commit: Result<(), &str>);
 }
 
+/// What running one request left in the batch's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    /// It succeeded; its changes stay.
+    Kept,
+    /// It failed and left nothing behind.
+    Refused,
+    /// An unguarded request failed after changing something: only rolling back the whole
+    /// transaction undoes it.
+    Spoiled,
+}
+
 struct Pending<T, F> {
     work: Option<F>,
+    /// Runs under a savepoint of its own (see [`Writer::write_unguarded`]).
+    guarded: bool,
     outcome: Option<Result<T, StoreError>>,
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
@@ -56,19 +71,35 @@ where
     T: Send,
     F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send,
 {
-    fn run(&mut self, tx: &Transaction<'_>) -> bool {
+    fn run(&mut self, tx: &Transaction<'_>) -> Ran {
         let Some(work) = self.work.take() else {
-            return false;
+            return Ran::Refused;
         };
-        let outcome = in_savepoint(tx, work);
-        let ok = outcome.is_ok();
+        let (outcome, ran) = if self.guarded {
+            let outcome = in_savepoint(tx, work);
+            let ran = if outcome.is_ok() {
+                Ran::Kept
+            } else {
+                Ran::Refused
+            };
+            (outcome, ran)
+        } else {
+            let changes = tx.total_changes();
+            let outcome = catching_panics(tx, work);
+            let ran = match &outcome {
+                Ok(_) => Ran::Kept,
+                Err(_) if tx.total_changes() == changes => Ran::Refused,
+                Err(_) => Ran::Spoiled,
+            };
+            (outcome, ran)
+        };
         self.outcome = Some(outcome);
-        ok
+        ran
     }
 
     fn answer(self: Box<Self>, commit: Result<(), &str>) {
         let answer = match (self.outcome, commit) {
-            // A request that failed was rolled back on its own: its error is the whole story.
+            // A request that failed was rolled back: its error is the whole story.
             (Some(Err(e)), _) => Err(e),
             (Some(Ok(v)), Ok(())) => Ok(v),
             (_, Err(reason)) => Err(failure(format!("write not committed: {reason}"))),
@@ -88,12 +119,7 @@ fn in_savepoint<T>(
     work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     exec(tx, "SAVEPOINT request").map_err(StoreError::other)?;
-    let result = catch_unwind(AssertUnwindSafe(|| work(tx))).unwrap_or_else(|panic| {
-        let msg = panic_message(&*panic);
-        tracing::error!(panic = %msg, "write request panicked; rolled back");
-        Err(failure(format!("write request panicked: {msg}")))
-    });
-    match result {
+    match catching_panics(tx, work) {
         Ok(v) => match exec(tx, "RELEASE request") {
             Ok(()) => Ok(v),
             Err(e) => {
@@ -106,6 +132,18 @@ fn in_savepoint<T>(
             Err(e)
         }
     }
+}
+
+/// Runs `work`, turning a panic into an error.
+fn catching_panics<T>(
+    tx: &Transaction<'_>,
+    work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    catch_unwind(AssertUnwindSafe(|| work(tx))).unwrap_or_else(|panic| {
+        let msg = panic_message(&*panic);
+        tracing::error!(panic = %msg, "write request panicked; rolled back");
+        Err(failure(format!("write request panicked: {msg}")))
+    })
 }
 
 /// Undoes exactly the current request's changes; the batch's other requests stay.
@@ -128,8 +166,18 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
     }
 }
 
-/// See [`Writer::start`].
-pub(crate) type BeforeCommit = fn(&Transaction<'_>) -> rusqlite::Result<()>;
+/// Work the writer does once per batch rather than once per request, or puts off to a moment
+/// when no request is waiting (see [`Writer::start`]).
+pub(crate) trait Deferred: Send + 'static {
+    /// Runs in every batch's transaction after its last request, before COMMIT. `idle`: the
+    /// batch has no requests; it runs because none came for [`Deferred::idle_after`].
+    fn before_commit(&mut self, tx: &Transaction<'_>, idle: bool) -> rusqlite::Result<()>;
+    /// Once the batch's fate is known (`committed` or rolled back), before anyone is answered.
+    fn after_commit(&mut self, committed: bool);
+    /// How long the writer waits for a request before running an idle batch; `None` when
+    /// nothing is put off.
+    fn idle_after(&self) -> Option<Duration>;
+}
 
 enum Command {
     Write(Box<dyn Request>),
@@ -148,12 +196,13 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`, which must be the database's read-write connection.
-    /// `before_commit` runs in every batch's transaction after its last request: work that is
-    /// cheaper done once per batch than once per request.
+    /// `deferred` runs in every batch's transaction after its last request (work that is
+    /// cheaper done once per batch than once per request), and in a batch of its own when the
+    /// writer has had nothing to do for a moment and it has work put off.
     pub(crate) fn start(
         conn: Connection,
         max_batch: usize,
-        before_commit: BeforeCommit,
+        deferred: Box<dyn Deferred>,
     ) -> std::io::Result<Writer> {
         let (queue, inbox) = crossbeam_channel::unbounded();
         let counters = Arc::new(Counters::default());
@@ -164,10 +213,10 @@ impl Writer {
             std::thread::Builder::new()
                 .name("sqlite-writer".into())
                 .spawn(move || {
-                    let batches = Batches {
+                    let mut batches = Batches {
                         counters: &counters,
                         max_batch: max_batch.max(1),
-                        before_commit,
+                        deferred,
                     };
                     batches.run(conn, &inbox);
                     alive.store(false, Ordering::Release);
@@ -183,7 +232,30 @@ impl Writer {
     }
 
     /// Runs `work` in the next group commit and returns its result once that commit is durable.
+    /// If it fails, its savepoint undoes what it did and the rest of the batch goes on.
     pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.submit(work, true).await
+    }
+
+    /// [`Writer::write`] without the savepoint, for hot work that makes every check that can
+    /// refuse it before its first change. A savepoint copies every page the request touches
+    /// into the statement journal: a tenth of a ticket create. If such work fails before
+    /// changing anything (the connection's change count tells), the batch goes on as usual;
+    /// if it fails after (an I/O error, a bug), the whole batch's transaction is rolled back
+    /// and every request already in it is answered "not committed".
+    pub(crate) async fn write_unguarded<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.submit(work, false).await
+    }
+
+    async fn submit<T, F>(&self, work: F, guarded: bool) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
@@ -194,6 +266,7 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         let request = Box::new(Pending {
             work: Some(work),
+            guarded,
             outcome: None,
             reply,
         });
@@ -236,20 +309,28 @@ impl Writer {
 struct Batches<'a> {
     counters: &'a Counters,
     max_batch: usize,
-    before_commit: BeforeCommit,
+    deferred: Box<dyn Deferred>,
 }
 
 impl Batches<'_> {
-    fn run(&self, mut conn: Connection, inbox: &Receiver<Command>) {
+    fn run(&mut self, mut conn: Connection, inbox: &Receiver<Command>) {
         let (counters, max_batch) = (self.counters, self.max_batch);
         let mut batch: Vec<Box<dyn Request>> = Vec::with_capacity(max_batch);
         let mut stop = None;
         let mut disconnected = false;
         while stop.is_none() && !disconnected {
-            match inbox.recv() {
+            let next = match self.deferred.idle_after() {
+                None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(wait) => inbox.recv_timeout(wait),
+            };
+            match next {
                 Ok(Command::Write(r)) => batch.push(r),
                 Ok(Command::Shutdown(ack)) => stop = Some(ack),
-                Err(_) => disconnected = true,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.commit_batch(&mut conn, &mut batch, true);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => disconnected = true,
             }
             let drained = take_waiting(inbox, &mut batch, max_batch, &mut stop);
             disconnected |= drained;
@@ -257,7 +338,7 @@ impl Batches<'_> {
                 .queued
                 .fetch_sub(batch.len() as u64, Ordering::Relaxed);
             if !batch.is_empty() {
-                self.commit_batch(&mut conn, &mut batch);
+                self.commit_batch(&mut conn, &mut batch, false);
             }
         }
         // Shutting down: new requests are refused at the door, but some may have slipped in
@@ -270,7 +351,11 @@ impl Batches<'_> {
             counters
                 .queued
                 .fetch_sub(batch.len() as u64, Ordering::Relaxed);
-            self.commit_batch(&mut conn, &mut batch);
+            self.commit_batch(&mut conn, &mut batch, false);
+        }
+        // Nothing is put off past the end: a clean stop leaves no deferred work behind.
+        if self.deferred.idle_after().is_some() {
+            self.commit_batch(&mut conn, &mut batch, true);
         }
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "final WAL checkpoint failed; the WAL is replayed at next open");
@@ -310,7 +395,14 @@ fn answer_all(requests: impl IntoIterator<Item = Box<dyn Request>>, commit: Resu
 }
 
 impl Batches<'_> {
-    fn commit_batch(&self, conn: &mut Connection, batch: &mut Vec<Box<dyn Request>>) {
+    /// Commits `batch` as one transaction; `idle` when it is empty and runs only for the
+    /// deferred work.
+    fn commit_batch(
+        &mut self,
+        conn: &mut Connection,
+        batch: &mut Vec<Box<dyn Request>>,
+        idle: bool,
+    ) {
         let counters = self.counters;
         let mut waiting = batch.drain(..);
         let mut ran: Vec<Box<dyn Request>> = Vec::with_capacity(waiting.len());
@@ -325,22 +417,34 @@ impl Batches<'_> {
             };
             let mut succeeded = 0u64;
             for mut request in waiting.by_ref() {
-                succeeded += u64::from(request.run(&tx));
+                let outcome = request.run(&tx);
+                succeeded += u64::from(outcome == Ran::Kept);
                 ran.push(request);
-                if tx.is_autocommit() {
-                    // SQLite itself rolled the whole transaction back (disk full, I/O error):
-                    // everything this batch did so far is gone. The rest gets a fresh transaction.
-                    tracing::error!("SQLite rolled back a write transaction; failing its requests");
-                    drop(tx);
-                    answer_all(
-                        ran.drain(..),
-                        Err("the transaction was rolled back by SQLite"),
+                let lost = if tx.is_autocommit() {
+                    // SQLite itself rolled the whole transaction back (disk full, I/O error).
+                    Some("the transaction was rolled back by SQLite")
+                } else if outcome == Ran::Spoiled {
+                    Some("a request in the same group commit failed part-way; all rolled back")
+                } else {
+                    None
+                };
+                if let Some(reason) = lost {
+                    // Everything this batch did so far is gone. The rest gets a fresh
+                    // transaction.
+                    tracing::error!(
+                        reason,
+                        "write transaction rolled back; failing its requests"
                     );
+                    drop(tx);
+                    self.deferred.after_commit(false);
+                    answer_all(ran.drain(..), Err(reason));
                     continue 'transaction;
                 }
             }
-            if let Err(e) = (self.before_commit)(&tx) {
+            if let Err(e) = self.deferred.before_commit(&tx, idle) {
                 tracing::error!(error = %e, requests = ran.len(), "batch work before commit failed");
+                drop(tx);
+                self.deferred.after_commit(false);
                 answer_all(ran, Err(&e.to_string()));
                 return;
             }
@@ -348,10 +452,12 @@ impl Batches<'_> {
                 Ok(()) => {
                     counters.commits.fetch_add(1, Ordering::Relaxed);
                     counters.writes.fetch_add(succeeded, Ordering::Relaxed);
+                    self.deferred.after_commit(true);
                     answer_all(ran, Ok(()));
                 }
                 Err(e) => {
                     tracing::error!(error = %e, requests = ran.len(), "group commit failed");
+                    self.deferred.after_commit(false);
                     answer_all(ran, Err(&e.to_string()));
                 }
             }
@@ -365,6 +471,18 @@ mod tests {
     use std::sync::mpsc;
 
     use super::*;
+
+    struct NothingDeferred;
+
+    impl Deferred for NothingDeferred {
+        fn before_commit(&mut self, _: &Transaction<'_>, _: bool) -> rusqlite::Result<()> {
+            Ok(())
+        }
+        fn after_commit(&mut self, _: bool) {}
+        fn idle_after(&self) -> Option<Duration> {
+            None
+        }
+    }
 
     fn writer(dir: &tempfile::TempDir) -> (Writer, std::path::PathBuf) {
         let path = dir.path().join("w.db");
@@ -380,7 +498,10 @@ mod tests {
              );",
         )
         .unwrap();
-        (Writer::start(conn, 64, |_| Ok(())).unwrap(), path)
+        (
+            Writer::start(conn, 64, Box::new(NothingDeferred)).unwrap(),
+            path,
+        )
     }
 
     fn insert(name: &'static str) -> impl FnOnce(&Transaction<'_>) -> Result<i64, StoreError> {
@@ -402,6 +523,93 @@ mod tests {
 
     /// Holds the writer inside a request (alone in its batch) until released, so that
     /// everything queued meanwhile lands together in the next batch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unguarded_request_refused_before_writing_leaves_the_batch_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, path) = writer(&dir);
+        let w = Arc::new(w);
+        let (open, held) = gate(&w);
+        let a = tokio::spawn({
+            let w = w.clone();
+            async move { w.write_unguarded(insert("a")).await }
+        });
+        queued(&w, 1).await;
+        let refused = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write_unguarded(|_tx| {
+                    Err::<(), _>(StoreError::conflict("nope", "refused before writing"))
+                })
+                .await
+            }
+        });
+        queued(&w, 2).await;
+        // A failed statement undoes itself: nothing changed, so nothing is spoiled.
+        let dup = tokio::spawn({
+            let w = w.clone();
+            async move { w.write_unguarded(insert("a")).await }
+        });
+        queued(&w, 3).await;
+        let b = tokio::spawn({
+            let w = w.clone();
+            async move { w.write_unguarded(insert("b")).await }
+        });
+        queued(&w, 4).await;
+        open.send(()).unwrap();
+        held.await.unwrap();
+        assert!(a.await.unwrap().is_ok());
+        assert!(matches!(
+            refused.await.unwrap(),
+            Err(StoreError::Conflict { code: "nope", .. })
+        ));
+        assert!(matches!(dup.await.unwrap(), Err(StoreError::Other(_))));
+        assert!(b.await.unwrap().is_ok());
+        w.shutdown().await;
+        assert_eq!(names(&path), ["a", "b"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unguarded_request_failing_after_a_change_rolls_back_its_batch_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, path) = writer(&dir);
+        let w = Arc::new(w);
+        let (open, held) = gate(&w);
+        let before = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(insert("before")).await }
+        });
+        queued(&w, 1).await;
+        let spoiled = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write_unguarded(|tx| {
+                    tx.execute("INSERT INTO item (name) VALUES ('half-done')", [])
+                        .map_err(StoreError::other)?;
+                    Err::<(), _>(StoreError::conflict("nope", "failed part-way"))
+                })
+                .await
+            }
+        });
+        queued(&w, 2).await;
+        let after = tokio::spawn({
+            let w = w.clone();
+            async move { w.write_unguarded(insert("after")).await }
+        });
+        queued(&w, 3).await;
+        open.send(()).unwrap();
+        held.await.unwrap();
+        // Its own error for the request at fault; "not committed" for the one rolled back
+        // with it; the one after it gets a fresh transaction.
+        assert!(matches!(
+            spoiled.await.unwrap(),
+            Err(StoreError::Conflict { code: "nope", .. })
+        ));
+        assert!(matches!(before.await.unwrap(), Err(StoreError::Other(_))));
+        assert!(after.await.unwrap().is_ok());
+        w.shutdown().await;
+        assert_eq!(names(&path), ["after"]);
+    }
+
     fn gate(w: &Arc<Writer>) -> (mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
         let (open, wait) = mpsc::channel::<()>();
         let (entered_tx, entered) = mpsc::channel::<()>();
