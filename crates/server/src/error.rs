@@ -134,6 +134,7 @@ fn not_found_code(what: &str) -> &'static str {
         "agent" => "agent_not_found",
         "message" => "message_not_found",
         "token" => "token_not_found",
+        "promise" => "promise_not_found",
         "attachment" | "blob" => "attachment_not_found",
         _ => "not_found",
     }

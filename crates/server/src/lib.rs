@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod html;
 pub mod metrics;
+pub mod promises;
 pub mod startup;
 pub mod telemetry;
 pub mod tokens;

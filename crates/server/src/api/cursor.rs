@@ -14,6 +14,7 @@ const VERSION: u8 = 1;
 pub enum CursorKind {
     Tickets = b't',
     Customers = b'c',
+    Promises = b'p',
 }
 
 pub fn encode(kind: CursorKind, before: i64) -> String {

@@ -7,6 +7,7 @@ pub mod cursor;
 pub mod customers;
 pub mod input;
 pub mod model;
+pub mod promises;
 pub mod schema;
 pub mod search;
 pub mod system;
@@ -43,6 +44,7 @@ const PUBLIC_PATHS: &[&str] = &["/healthz", "/api/openapi.json"];
     tags(
         (name = "tickets", description = "Conversations with customers, their messages and event logs"),
         (name = "customers", description = "People and their identities on each channel"),
+        (name = "promises", description = "Every promise made to a customer, pending until kept, broken or cancelled"),
         (name = "search", description = "Full-text search over tickets"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "system", description = "Health, metrics and this document"),
@@ -57,6 +59,7 @@ pub fn routes(limits: &Limits, state: Option<&AppState>) -> OpenApiRouter<AppSta
         .merge(tickets::router(limits))
         .merge(attachments::router())
         .merge(customers::router())
+        .merge(promises::router())
         .merge(search::router())
         .merge(tokens::router())
         .merge(system::router());

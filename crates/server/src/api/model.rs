@@ -173,6 +173,8 @@ pub struct TicketDetail {
     pub ticket: TicketView,
     pub customer: CustomerView,
     pub messages: Vec<MessageView>,
+    /// Every promise on the ticket, oldest first.
+    pub promises: Vec<super::promises::PromiseView>,
 }
 
 impl From<TicketThread> for TicketDetail {
@@ -187,6 +189,7 @@ impl From<TicketThread> for TicketDetail {
             ticket,
             customer: t.customer.into(),
             messages,
+            promises: t.promises.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -257,6 +260,9 @@ pub struct NewMessageInput {
     /// Each at most the configured size (25 MiB by default), at most 20.
     #[serde(default)]
     pub attachments: Vec<AttachmentInput>,
+    /// A promise made with this message ("I'll call you back tomorrow at 10"), by the token's
+    /// agent, recorded in the same transaction.
+    pub promise: Option<super::promises::MessagePromiseInput>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -361,6 +367,10 @@ impl MessageView {
 pub struct MessagePosted {
     pub ticket: TicketView,
     pub message: MessageView,
+    /// Promises made with the message.
+    pub promises_made: Vec<super::promises::PromiseView>,
+    /// Promises the message kept (a reply keeps the first and next response).
+    pub promises_kept: Vec<super::promises::PromiseView>,
 }
 
 // ---------------------------------------------------------------------------------------------

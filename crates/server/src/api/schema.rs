@@ -54,9 +54,20 @@ word_schema!(
     "The kind of a customer's channel identity."
 );
 word_schema!(RoleSchema, Role, "What a token may do.");
+word_schema!(
+    PromiseKindSchema,
+    PromiseKind,
+    "What was promised: SLA targets (`first_response`, `next_response`, `resolution`) or what was said (`callback`, `agent_promise`, `refund_by`, …)."
+);
+word_schema!(
+    PromiseStateSchema,
+    PromiseState,
+    "`pending` until `kept`, `broken` or `cancelled`."
+);
 
 use trustdesk_domain::{
-    Channel, DeliveryState, Direction, IdentityKind, Priority, Role, TicketStatus,
+    Channel, DeliveryState, Direction, IdentityKind, Priority, PromiseKind, PromiseState, Role,
+    TicketStatus,
 };
 
 macro_rules! id_schema {
@@ -88,6 +99,7 @@ id_schema!(CustomerIdSchema, "CustomerId", "cus", "customer");
 id_schema!(MessageIdSchema, "MessageId", "msg", "message");
 id_schema!(AgentIdSchema, "AgentId", "agt", "agent");
 id_schema!(AttachmentIdSchema, "AttachmentId", "att", "attachment");
+id_schema!(PromiseIdSchema, "PromiseId", "prm", "promise");
 
 #[cfg(test)]
 mod tests {

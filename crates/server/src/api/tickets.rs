@@ -4,13 +4,15 @@
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use trustdesk_domain::PromiseKind;
 use trustdesk_domain::event::{EventContent, verify_chain};
+use trustdesk_domain::time::now;
 use trustdesk_domain::{
     AgentId, Channel, CustomerId, DeliveryState, Direction, Identity, Priority, Subject, TicketId,
 };
 use trustdesk_store::{
-    AssigneeFilter, Author, CustomerRef, NewCustomer, NewMessage, NewTicket, StoreError,
-    TicketFilter, TicketPatch,
+    AssigneeFilter, Author, CustomerRef, MessagePromises, NewCustomer, NewMessage, NewTicket,
+    StatusPromises, StoreError, TicketFilter, TicketPatch,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,9 +20,11 @@ use utoipa_axum::routes;
 use super::cursor::{self, CursorKind};
 use super::input;
 use super::model::*;
+use super::promises::message_promise;
 use crate::auth::{Reader, Writer};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, PathId};
+use crate::promises::{PromiseRules, status_promises};
 use crate::startup::{AppState, Limits};
 
 pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
@@ -42,7 +46,9 @@ fn subject(raw: &str) -> Result<Subject, ApiError> {
 /// Open a ticket
 ///
 /// The customer is found by `id`, or by any of `email` / `phone`, or created. Everything —
-/// customer, ticket, first message, search index, events — is written in one transaction.
+/// customer, ticket, first message, search index, events, and the SLA policy's
+/// first-response and resolution promises (due in business time of the channel's calendar) —
+/// is written in one transaction.
 #[utoipa::path(
     post,
     path = "/api/v1/tickets",
@@ -95,13 +101,19 @@ async fn create_ticket(
         }
     };
     let (text, html) = input::message_body(req.body, req.html, false)?;
+    let channel = req.channel.unwrap_or(Channel::Api);
+    let priority = req.priority.unwrap_or(Priority::Normal);
+    let tags = input::tags("tags", req.tags)?;
+    // The SLA's first-response and resolution promises open with the ticket.
+    let rules = PromiseRules::load(app.store().as_ref()).await?;
+    let promises = rules.opening_promises(channel, priority, &tags, req.language, now());
     let new = NewTicket {
         subject,
         customer,
-        channel: req.channel.unwrap_or(Channel::Api),
-        priority: req.priority.unwrap_or(Priority::Normal),
+        channel,
+        priority,
         language: req.language,
-        tags: input::tags("tags", req.tags)?,
+        tags,
         assignee: req.assignee,
         first_message: NewMessage {
             direction: Direction::In,
@@ -112,7 +124,7 @@ async fn create_ticket(
             delivery_state: DeliveryState::Received,
             attachments: Vec::new(),
         },
-        promises: Vec::new(),
+        promises,
         actor: auth.actor.clone(),
     };
     let thread = app.store().create_ticket(new).await.map_err(|e| match e {
@@ -205,7 +217,10 @@ async fn get_ticket(
 /// Change a ticket
 ///
 /// Status, priority, assignee, tags (replaced as a set), subject, language. One
-/// `ticket.updated` event lists what changed.
+/// `ticket.updated` event lists what changed. A status change moves the ticket's promises:
+/// `pending_customer` pauses the resolution clock and leaving it resumes it (the due time
+/// moves by the business time waited), `resolved` keeps the resolution promise, `closed`
+/// cancels every pending promise.
 #[utoipa::path(
     patch,
     path = "/api/v1/tickets/{id}",
@@ -234,9 +249,17 @@ async fn update_ticket(
         tags: req.tags.map(|t| input::tags("tags", t)).transpose()?,
         language: req.language,
     };
+    // A status change moves the ticket's promises; paused clocks resume in its calendar.
+    let promises = match patch.status {
+        Some(_) => {
+            let channel = app.store().get_ticket(id).await?.channel;
+            status_promises(app.store().as_ref(), channel).await?
+        }
+        None => StatusPromises::default(),
+    };
     let ticket = app
         .store()
-        .update_ticket(id, patch, &auth.actor)
+        .update_ticket_with_promises(id, patch, promises, &auth.actor)
         .await
         .map_err(|e| match e {
             StoreError::NotFound { what: "agent", id } => {
@@ -252,6 +275,9 @@ async fn update_ticket(
 /// `reply` goes to the customer (direction `out`, delivery state `queued`: sending it through
 /// the ticket's channel comes with the outbox in a later release); `note` is internal
 /// (direction `note`). Attachments travel base64-encoded and are stored by their SHA-256.
+/// A reply keeps the ticket's pending first- and next-response promises; `promise` records a
+/// promise made in the message (due at `due_at`, or when `phrase` says in the channel's
+/// calendar), all in one transaction.
 #[utoipa::path(
     post,
     path = "/api/v1/tickets/{id}/messages",
@@ -277,12 +303,28 @@ async fn add_message(
         MessageKind::Reply => (Direction::Out, DeliveryState::Queued),
         MessageKind::Note => (Direction::Note, DeliveryState::Internal),
     };
+    let ticket = app.store().get_ticket(id).await?;
+    let rules = PromiseRules::load(app.store().as_ref()).await?;
+    let (calendar_name, calendar) = rules.calendar_for(ticket.channel);
+    let promises = MessagePromises {
+        make: req
+            .promise
+            .map(|p| message_promise(&rules, calendar_name, &auth, p))
+            .transpose()?
+            .into_iter()
+            .collect(),
+        // A reply is the answer the customer was promised.
+        keep: match direction {
+            Direction::Out => PromiseKind::KEPT_BY_REPLY.to_vec(),
+            _ => Vec::new(),
+        },
+        resume_in: Some(calendar.clone()),
+    };
     let mut metas = Vec::with_capacity(req.attachments.len());
     if !req.attachments.is_empty() {
         // Bytes are written before the message that refers to them, so a message never points
         // at a missing blob. Checking the ticket first keeps an obviously refused request from
         // leaving unreferenced blobs behind (content-addressed, so harmless either way).
-        let ticket = app.store().get_ticket(id).await?;
         if !ticket.status.accepts_messages() {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -309,12 +351,17 @@ async fn add_message(
         delivery_state,
         attachments: metas,
     };
-    let (ticket, message) = app.store().add_message(id, message, &auth.actor).await?;
+    let added = app
+        .store()
+        .add_message_with_promises(id, message, promises, &auth.actor)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(MessagePosted {
-            message: MessageView::new(message, ticket.id),
-            ticket: ticket.into(),
+            message: MessageView::new(added.message, added.ticket.id),
+            ticket: added.ticket.into(),
+            promises_made: added.made.into_iter().map(Into::into).collect(),
+            promises_kept: added.kept.into_iter().map(Into::into).collect(),
         }),
     ))
 }

@@ -8,6 +8,7 @@ mod customers;
 mod helpers;
 mod lifecycle;
 mod postgres;
+mod promises;
 mod search;
 mod system;
 mod tickets;

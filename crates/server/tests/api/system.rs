@@ -75,6 +75,10 @@ async fn the_served_and_committed_documents_are_what_the_code_generates() {
         ("/api/v1/customers/{id}", &["get", "patch"]),
         ("/api/v1/customers/{id}/merge", &["post"]),
         ("/api/v1/search", &["get"]),
+        ("/api/v1/promises", &["get", "post"]),
+        ("/api/v1/promises/{id}", &["get"]),
+        ("/api/v1/promises/{id}/keep", &["post"]),
+        ("/api/v1/promises/{id}/cancel", &["post"]),
         ("/healthz", &["get"]),
         ("/metrics", &["get"]),
         ("/api/openapi.json", &["get"]),
@@ -97,7 +101,7 @@ async fn the_served_and_committed_documents_are_what_the_code_generates() {
     }
     assert_eq!(
         paths.len(),
-        14,
+        18,
         "a route is missing from this test or the document"
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
