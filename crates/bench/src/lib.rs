@@ -75,6 +75,7 @@ fn customer_message(text: String, direction: Direction) -> NewMessage {
             DeliveryState::Sent
         },
         attachments: Vec::new(),
+        raw_sha256: None,
     }
 }
 

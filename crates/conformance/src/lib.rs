@@ -134,6 +134,9 @@ macro_rules! all_scenarios {
                 order_links_customer_by_identity,
                 shipments_and_scans,
                 import_rejects_are_kept,
+                intake_find_messages_by_channel_ids,
+                intake_raw_sha256_on_messages,
+                intake_quarantine,
             ];
             shared: [
                 concurrent_create_ticket,

@@ -268,13 +268,20 @@ word_enum!(
         Admin => "admin",
         Agent => "agent",
         Viewer => "viewer",
+        Mailgate => "mailgate",
     }
 );
 
 impl Role {
-    /// Read tickets, customers, search.
+    /// Read tickets, customers, search. Not `mailgate`: its token sits in an MTA's
+    /// configuration, and a leaked one must not open every customer's conversations.
     pub fn can_read(self) -> bool {
-        true
+        self != Role::Mailgate
+    }
+
+    /// Hand raw inbound mail to the intake (an MTA's pipe, a mail provider's webhook).
+    pub fn can_deliver_mail(self) -> bool {
+        matches!(self, Role::Admin | Role::Agent | Role::Mailgate)
     }
 
     /// Create and change tickets, customers and messages.
@@ -347,6 +354,9 @@ mod tests {
         assert!(Language::parse("polish").is_err());
         assert!(Role::Viewer.can_read() && !Role::Viewer.can_write());
         assert!(Role::Agent.can_write() && !Role::Agent.can_administer());
+        let gate = Role::Mailgate;
+        assert!(gate.can_deliver_mail() && !gate.can_read() && !gate.can_write());
+        assert!(!Role::Viewer.can_deliver_mail());
     }
 
     proptest! {

@@ -141,6 +141,11 @@ typed_id!(
     /// A promise made to a customer (a deadline with a state).
     PromiseId, "prm", "promise"
 );
+typed_id!(
+    /// A mail kept out of the ticket list: rejected, or a bounce / auto-reply / feedback report
+    /// that concerns no ticket we know.
+    QuarantineId, "qua", "quarantined mail"
+);
 
 #[cfg(test)]
 mod tests {

@@ -17,8 +17,8 @@ pub mod tracking;
 
 pub use customer::{EmailAddress, Identity, IdentityKind, Language, PhoneNumber, Role};
 pub use id::{
-    AgentId, AttachmentId, CustomerId, InvalidId, MessageId, OrderId, PromiseId, ShipmentId,
-    TicketId, TokenId,
+    AgentId, AttachmentId, CustomerId, InvalidId, MessageId, OrderId, PromiseId, QuarantineId,
+    ShipmentId, TicketId, TokenId,
 };
 pub use money::{Currency, Decimal, Money};
 pub use order::{OrderNumber, ShopCode};

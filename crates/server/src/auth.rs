@@ -14,7 +14,8 @@
 //! the request path.
 //!
 //! Roles: `viewer` reads; `agent` also writes tickets, messages and customers; `admin` also
-//! merges customers and manages tokens. Handlers state their need with the [`Reader`],
+//! merges customers and manages tokens; `mailgate` only delivers raw inbound mail (the token an
+//! MTA's pipe transport holds, which must not read anything if it leaks). Handlers state their need with the [`Reader`],
 //! [`Writer`] and [`Admin`] extractors; [`authenticate`] runs before any of them on every API
 //! route and answers 401 itself.
 //!
@@ -264,8 +265,10 @@ fn principal(parts: &Parts) -> Result<Arc<Principal>, ApiError> {
         .ok_or_else(|| ApiError::unauthenticated("this route needs an API token"))
 }
 
-/// Any authenticated caller: viewers, agents and admins read.
+/// A caller that may read: viewers, agents and admins (not `mailgate`).
 pub struct Reader(pub Arc<Principal>);
+/// A caller that may hand raw inbound mail to the intake: `mailgate`, agents, admins.
+pub struct MailDeliverer(pub Arc<Principal>);
 /// A caller that may change tickets, messages and customers (agent or admin).
 pub struct Writer(pub Arc<Principal>);
 /// A caller that may administer (admin).
@@ -274,7 +277,30 @@ pub struct Admin(pub Arc<Principal>);
 impl<S: Send + Sync> FromRequestParts<S> for Reader {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        principal(parts).map(Reader)
+        let p = principal(parts)?;
+        if p.role.can_read() {
+            Ok(Reader(p))
+        } else {
+            Err(ApiError::forbidden(format!(
+                "a {} token may only deliver mail",
+                p.role.as_str()
+            )))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MailDeliverer {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let p = principal(parts)?;
+        if p.role.can_deliver_mail() {
+            Ok(MailDeliverer(p))
+        } else {
+            Err(ApiError::forbidden(format!(
+                "a {} token may not deliver mail; use a mailgate, agent or admin token",
+                p.role.as_str()
+            )))
+        }
     }
 }
 

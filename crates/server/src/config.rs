@@ -13,6 +13,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use trustdesk_channels::email::SubjectTag;
 use trustdesk_domain::EmailAddress;
 use trustdesk_store::DatabaseUrl;
 
@@ -36,6 +37,8 @@ const ENV_KEYS: &[&str] = &[
     "max_message_body",
     "log_format",
     "log_filter",
+    "mail_subject_tag",
+    "mail_own_addresses",
 ];
 
 /// How log lines are written (to stderr).
@@ -68,6 +71,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A `tracing` filter (`info`, `trustdesk_server=debug,info`); `RUST_LOG` wins when set.
     pub log_filter: String,
+    /// The ticket tag in our mails' subjects, `{number}` standing for the ticket number.
+    pub mail_subject_tag: SubjectTag,
+    /// The desk's own addresses: mail from them is never a customer's (it would loop).
+    pub mail_own_addresses: Vec<EmailAddress>,
 }
 
 /// Values given on the command line; `None` leaves the lower layers in charge.
@@ -117,6 +124,8 @@ struct RawConfig {
     max_message_body: u64,
     log_format: LogFormat,
     log_filter: String,
+    mail_subject_tag: String,
+    mail_own_addresses: String,
 }
 
 #[derive(Serialize)]
@@ -129,6 +138,8 @@ struct Defaults {
     max_message_body: u64,
     log_format: LogFormat,
     log_filter: &'static str,
+    mail_subject_tag: &'static str,
+    mail_own_addresses: &'static str,
 }
 
 impl Default for Defaults {
@@ -143,6 +154,8 @@ impl Default for Defaults {
             max_message_body: 40 * MIB,
             log_format: LogFormat::Pretty,
             log_filter: "info",
+            mail_subject_tag: SubjectTag::DEFAULT_PATTERN,
+            mail_own_addresses: "",
         }
     }
 }
@@ -195,6 +208,8 @@ impl Config {
             max_message_body: d.max_message_body as usize,
             log_format: d.log_format,
             log_filter: d.log_filter.to_owned(),
+            mail_subject_tag: SubjectTag::default(),
+            mail_own_addresses: Vec::new(),
         }
     }
 
@@ -244,6 +259,17 @@ impl RawConfig {
         if self.log_filter.trim().is_empty() {
             return Err(ConfigError::Invalid("log_filter is empty".into()));
         }
+        let mail_subject_tag = SubjectTag::parse(&self.mail_subject_tag)
+            .map_err(|e| ConfigError::Invalid(format!("mail_subject_tag: {e}")))?;
+        let mail_own_addresses = self
+            .mail_own_addresses
+            .split([',', ' ', '\n', '\t'])
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                EmailAddress::parse(a)
+                    .map_err(|e| ConfigError::Invalid(format!("mail_own_addresses: {a}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
             data_dir: self.data_dir,
             database,
@@ -254,6 +280,8 @@ impl RawConfig {
             max_message_body,
             log_format: self.log_format,
             log_filter: self.log_filter,
+            mail_subject_tag,
+            mail_own_addresses,
         })
     }
 }
@@ -293,6 +321,8 @@ mod tests {
         assert_eq!(built_in.database, c.database);
         assert_eq!(built_in.listen, c.listen);
         assert_eq!(c.max_attachment_size, 25 * MIB);
+        assert_eq!(c.mail_subject_tag, SubjectTag::default());
+        assert!(c.mail_own_addresses.is_empty());
         assert_eq!(
             c.blob_dir(),
             PathBuf::from(DEFAULT_DATA_DIR).join("attachments")
@@ -312,6 +342,11 @@ mod tests {
                 "#,
             )?;
             jail.set_env("TRUSTDESK_LISTEN", "127.0.0.1:7001");
+            jail.set_env("TRUSTDESK_MAIL_SUBJECT_TAG", "[shop #{number}]");
+            jail.set_env(
+                "TRUSTDESK_MAIL_OWN_ADDRESSES",
+                "desk@shop.example, Noreply@Shop.example",
+            );
             jail.set_env("TRUSTDESK_SOMETHING_ELSE", "ignored");
             Ok(())
         };
@@ -320,6 +355,9 @@ mod tests {
         assert_eq!(c.listen.port(), 7001, "environment beats the file");
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.max_attachment_size, 2048);
+        assert_eq!(c.mail_subject_tag.render(7), "[shop #7]");
+        assert_eq!(c.mail_own_addresses.len(), 2);
+        assert_eq!(c.mail_own_addresses[1].as_str(), "noreply@shop.example");
         assert_eq!(
             c.database,
             DatabaseUrl::Sqlite("/from/file/trustdesk.db".into()),

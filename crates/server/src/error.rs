@@ -136,6 +136,7 @@ fn not_found_code(what: &str) -> &'static str {
         "token" => "token_not_found",
         "promise" => "promise_not_found",
         "attachment" | "blob" => "attachment_not_found",
+        "quarantined mail" => "quarantined_mail_not_found",
         _ => "not_found",
     }
 }

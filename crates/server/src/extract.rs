@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
-use trustdesk_domain::{AttachmentId, CustomerId, TicketId};
+use trustdesk_domain::{AttachmentId, CustomerId, QuarantineId, TicketId};
 
 use crate::error::{ApiError, trim_serde_message};
 
@@ -190,6 +190,11 @@ impl PathId for TicketId {
 impl PathId for CustomerId {
     const WHAT: &'static str = "customer";
     const NOT_FOUND: &'static str = "customer_not_found";
+}
+
+impl PathId for QuarantineId {
+    const WHAT: &'static str = "quarantined mail";
+    const NOT_FOUND: &'static str = "quarantined_mail_not_found";
 }
 
 impl PathId for AttachmentId {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod html;
+pub mod intake;
 pub mod metrics;
 pub mod promises;
 pub mod startup;

@@ -22,6 +22,7 @@ use crate::auth::TokenVerifier;
 use crate::bootstrap::{FirstAdmin, ensure_first_admin};
 use crate::config::Config;
 use crate::error::{method_not_allowed, no_such_route};
+use crate::intake::{IntakeSettings, MailIntake};
 use crate::{api, metrics};
 
 /// Size limits that the routers enforce.
@@ -54,6 +55,7 @@ pub struct AppState(Arc<Shared>);
 
 struct Shared {
     store: Arc<dyn Store>,
+    intake: MailIntake,
     tokens: TokenVerifier,
     limits: Limits,
     openapi_json: Bytes,
@@ -62,7 +64,12 @@ struct Shared {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, limits: Limits) -> AppState {
+        AppState::with_intake(store, limits, IntakeSettings::default())
+    }
+
+    pub fn with_intake(store: Arc<dyn Store>, limits: Limits, intake: IntakeSettings) -> AppState {
         AppState(Arc::new(Shared {
+            intake: MailIntake::new(store.clone(), intake),
             tokens: TokenVerifier::new(store.clone()),
             store,
             limits,
@@ -73,6 +80,11 @@ impl AppState {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.0.store
+    }
+
+    /// The mail intake every inbound door uses.
+    pub fn intake(&self) -> &MailIntake {
+        &self.0.intake
     }
 
     pub fn tokens(&self) -> &TokenVerifier {
@@ -178,7 +190,8 @@ impl App {
         let first_admin = ensure_first_admin(store.as_ref(), &config.admin_email)
             .await
             .context("cannot create the first admin agent")?;
-        let state = AppState::new(store, Limits::from(&config));
+        let state =
+            AppState::with_intake(store, Limits::from(&config), IntakeSettings::from(&config));
         let router = router(&state);
         let (shutdown, _) = watch::channel(false);
         Ok(App {

@@ -14,6 +14,10 @@ fn conflict_for(constraint: &str) -> Option<(&'static str, &'static str)> {
             "duplicate_message",
             "a message with this channel id was already received on this channel",
         ),
+        "quarantine_channel_message_id_key" => (
+            "duplicate_message",
+            "a mail with this channel id is already in the quarantine",
+        ),
         "agents_email_key" => ("email_taken", "an agent with this email address exists"),
         "api_tokens_secret_sha256_key" => ("token_exists", "a token with this secret exists"),
         _ => return None,

@@ -8,6 +8,7 @@ mod blobs;
 mod customers;
 mod error;
 mod events;
+mod intake;
 mod orders;
 mod promises;
 mod rows;

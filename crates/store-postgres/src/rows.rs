@@ -225,6 +225,7 @@ pub(crate) struct MessageRow {
     pub text: String,
     pub html: Option<String>,
     pub channel_message_id: Option<String>,
+    pub raw_sha256: Option<String>,
     pub delivery_state: String,
     pub created_at: i64,
 }
@@ -283,6 +284,7 @@ impl MessageRow {
             channel_message_id: self.channel_message_id,
             delivery_state: parse_stored("delivery state", &self.delivery_state)?,
             attachments,
+            raw_sha256: self.raw_sha256,
             created_at: from_micros(self.created_at),
         })
     }
@@ -295,7 +297,7 @@ pub(crate) async fn load_messages(
 ) -> Result<Vec<Message>> {
     let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT id, ticket_id, direction, author_kind, author_id, text, html, channel_message_id, \
-                delivery_state, created_at \
+                delivery_state, raw_sha256, created_at \
          FROM messages WHERE ticket_id = $1 ORDER BY id",
     )
     .bind(ticket.db_key())

@@ -82,8 +82,8 @@ async fn insert_message(
     let (author_kind, author_id) = author_columns(&new.author);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (ticket_id, channel, direction, author_kind, author_id, text, html, \
-                               channel_message_id, delivery_state, terms, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_tsvector('simple', $10), $11) \
+                               channel_message_id, delivery_state, terms, created_at, raw_sha256) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_tsvector('simple', $10), $11, $12) \
          RETURNING id",
     )
     .bind(ticket.db_key())
@@ -97,6 +97,7 @@ async fn insert_message(
     .bind(new.delivery_state.as_str())
     .bind(search::terms(&new.text, language))
     .bind(at)
+    .bind(new.raw_sha256.as_deref())
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
@@ -135,13 +136,14 @@ async fn insert_message(
         channel_message_id: new.channel_message_id.clone(),
         delivery_state: new.delivery_state,
         attachments,
+        raw_sha256: new.raw_sha256.clone(),
         created_at: from_micros(at),
     })
 }
 
 /// `message.added`: what arrived, by a digest of its text rather than the text itself.
 fn message_added(message: &Message) -> serde_json::Value {
-    serde_json::json!({
+    let mut payload = serde_json::json!({
         "message": message.id.to_string(),
         "direction": message.direction.as_str(),
         "author": author_string(&message.author),
@@ -151,7 +153,13 @@ fn message_added(message: &Message) -> serde_json::Value {
             .iter()
             .map(|a| a.meta.sha256.as_str())
             .collect::<Vec<_>>(),
-    })
+    });
+    // The raw mail's digest joins the chain only when there is one, so the payloads of other
+    // messages stay as they were.
+    if let Some(raw) = &message.raw_sha256 {
+        payload["raw_sha256"] = raw.as_str().into();
+    }
+    payload
 }
 
 fn change(

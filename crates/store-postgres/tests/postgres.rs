@@ -64,6 +64,7 @@ fn inbound(text: &str) -> NewMessage {
         channel_message_id: None,
         delivery_state: DeliveryState::Received,
         attachments: Vec::new(),
+        raw_sha256: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod checkpointer;
 mod customers;
 mod error;
 mod events;
+mod intake;
 mod orders;
 mod promises;
 mod readers;
@@ -38,17 +39,17 @@ use rusqlite::{Connection, Transaction};
 use trustdesk_domain::order::{Order, ShipmentEvent};
 use trustdesk_domain::time::{now, to_micros};
 use trustdesk_domain::{
-    AgentId, Courier, CustomerId, EmailAddress, Identity, OrderId, OrderNumber, PromiseId,
-    PromiseState, ShipmentId, ShopCode, TicketId, Timestamp, TokenId, TrackingNumber,
+    AgentId, Channel, Courier, CustomerId, EmailAddress, Identity, OrderId, OrderNumber, PromiseId,
+    PromiseState, QuarantineId, ShipmentId, ShopCode, TicketId, Timestamp, TokenId, TrackingNumber,
 };
 use trustdesk_store::{
-    Actor, Agent, AgentStore, ApiToken, Backend, BlobStore, Customer, CustomerFilter,
-    CustomerPatch, CustomerStore, Event, EventStore, ImportReject, Message, MessageAdded,
-    MessagePromises, NewAgent, NewApiToken, NewCustomer, NewImportReject, NewMessage, NewPromise,
-    NewShipment, NewTicket, OrderRecord, OrderStore, Page, PageRequest, Promise, PromiseFilter,
-    PromiseStore, Result, SearchRequest, SearchResults, SearchStore, Shipment, StatusPromises,
-    Store, StoreError, StoreStats, Ticket, TicketFilter, TicketPatch, TicketStore, TicketThread,
-    TokenStore, Upserted,
+    Actor, Agent, AgentStore, ApiToken, Backend, BlobStore, ChannelMessageRef, Customer,
+    CustomerFilter, CustomerPatch, CustomerStore, Event, EventStore, ImportReject, IntakeStore,
+    Message, MessageAdded, MessagePromises, NewAgent, NewApiToken, NewCustomer, NewImportReject,
+    NewMessage, NewPromise, NewQuarantined, NewShipment, NewTicket, OrderRecord, OrderStore, Page,
+    PageRequest, Promise, PromiseFilter, PromiseStore, Quarantined, Result, SearchRequest,
+    SearchResults, SearchStore, Shipment, StatusPromises, Store, StoreError, StoreStats, Ticket,
+    TicketFilter, TicketPatch, TicketStore, TicketThread, TokenStore, Upserted,
 };
 
 use crate::checkpointer::Checkpointer;
@@ -637,6 +638,45 @@ impl OrderStore for SqliteStore {
 
     async fn list_import_rejects(&self, limit: u32) -> Result<Vec<ImportReject>> {
         self.read(move |c| Ok(orders::list_rejects(c, limit)?))
+            .await
+    }
+}
+
+#[async_trait]
+impl IntakeStore for SqliteStore {
+    async fn find_messages_by_channel_ids(
+        &self,
+        channel: Channel,
+        ids: &[String],
+    ) -> Result<Vec<ChannelMessageRef>> {
+        let ids = ids.to_vec();
+        self.read(move |c| Ok(intake::find_messages(c, channel, &ids)?))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(kind = %mail.kind), err)]
+    async fn quarantine(&self, mail: NewQuarantined) -> Result<Quarantined> {
+        self.write(move |tx| Ok(intake::quarantine(tx, mail, now())?))
+            .await
+    }
+
+    async fn find_quarantined(
+        &self,
+        channel: Channel,
+        channel_message_id: &str,
+    ) -> Result<Option<Quarantined>> {
+        let id = channel_message_id.to_owned();
+        self.read(move |c| Ok(intake::find_quarantined(c, channel, &id)?))
+            .await
+    }
+
+    async fn get_quarantined(&self, id: QuarantineId) -> Result<Quarantined> {
+        self.read(move |c| Ok(intake::get_quarantined(c, id)?))
+            .await
+    }
+
+    async fn list_quarantine(&self, page: PageRequest) -> Result<Page<Quarantined>> {
+        self.read(move |c| Ok(intake::list_quarantine(c, page)?))
             .await
     }
 }

@@ -32,6 +32,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0005_search_pending.sql",
         include_str!("../migrations/0005_search_pending.sql"),
     ),
+    (
+        "0006_mail_intake.sql",
+        include_str!("../migrations/0006_mail_intake.sql"),
+    ),
 ];
 
 /// How long a connection waits for a lock held by another process (a backup, the CLI) before

@@ -217,8 +217,8 @@ fn insert_message(
     let (author_kind, author_id) = author_columns(&new.author);
     conn.prepare_cached(
         "INSERT INTO messages (ticket_id, direction, author_kind, author_id, text, html, channel,
-                               channel_message_id, delivery_state, terms, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                               channel_message_id, delivery_state, terms, created_at, raw_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         ticket.db_key(),
@@ -231,7 +231,8 @@ fn insert_message(
         new.channel_message_id,
         new.delivery_state.as_str(),
         terms,
-        to_micros(now)
+        to_micros(now),
+        new.raw_sha256
     ])?;
     let id = MessageId::from_db(conn.last_insert_rowid());
     let mut attachments = Vec::with_capacity(new.attachments.len());
@@ -262,6 +263,7 @@ fn insert_message(
         channel_message_id: new.channel_message_id.clone(),
         delivery_state: new.delivery_state,
         attachments,
+        raw_sha256: new.raw_sha256.clone(),
         created_at: now,
     })
 }
@@ -272,14 +274,19 @@ fn message_added_payload(message: &Message, text_sha256: &str) -> String {
         .iter()
         .map(|a| a.meta.sha256.as_str())
         .collect();
-    json!({
+    let mut payload = json!({
         "message": message.id.to_string(),
         "direction": message.direction.as_str(),
         "author": author_name(&message.author),
         "sha256": text_sha256,
         "attachments": attachments,
-    })
-    .to_string()
+    });
+    // The raw mail's digest joins the chain only when there is one, so the payloads of other
+    // messages stay as they were.
+    if let Some(raw) = &message.raw_sha256 {
+        payload["raw_sha256"] = raw.as_str().into();
+    }
+    payload.to_string()
 }
 
 /// Creates a ticket with its customer (found or created), first message, search note and
@@ -770,7 +777,7 @@ fn messages(conn: &Connection, ticket: TicketId) -> Result<Vec<Message>> {
     }
     let mut st = conn.prepare_cached(
         "SELECT id, direction, author_kind, author_id, text, html, channel_message_id,
-                delivery_state, created_at
+                delivery_state, created_at, raw_sha256
            FROM messages WHERE ticket_id = ?1 ORDER BY id",
     )?;
     let messages = st
@@ -794,6 +801,7 @@ fn messages(conn: &Connection, ticket: TicketId) -> Result<Vec<Message>> {
                 channel_message_id: r.get(6)?,
                 delivery_state: word::<DeliveryState>(r, 7)?,
                 attachments: attachments.remove(&id).unwrap_or_default(),
+                raw_sha256: r.get(9)?,
                 created_at: time(r, 8)?,
             })
         })?

@@ -60,6 +60,7 @@ fn message(text: &str, cmid: Option<String>) -> NewMessage {
         channel_message_id: cmid,
         delivery_state: DeliveryState::Received,
         attachments: Vec::new(),
+        raw_sha256: None,
     }
 }
 

@@ -2,11 +2,13 @@
 //! PostgreSQL crates and proven equal by one conformance suite. The server only ever sees these
 //! traits, these records and [`StoreError`] — never a database driver.
 
+mod intake;
 mod model;
 mod order;
 mod promise;
 mod url;
 
+pub use intake::*;
 pub use model::*;
 pub use order::*;
 pub use promise::*;
@@ -175,6 +177,7 @@ pub trait Store:
     + BlobStore
     + PromiseStore
     + OrderStore
+    + IntakeStore
     + Send
     + Sync
     + 'static

@@ -208,6 +208,9 @@ pub struct Message {
     pub channel_message_id: Option<String>,
     pub delivery_state: DeliveryState,
     pub attachments: Vec<Attachment>,
+    /// SHA-256 (hex) of the raw bytes the message arrived as (the whole mail), kept in the blob
+    /// store as evidence; `None` for messages that did not arrive as raw bytes.
+    pub raw_sha256: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -220,6 +223,8 @@ pub struct NewMessage {
     pub channel_message_id: Option<String>,
     pub delivery_state: DeliveryState,
     pub attachments: Vec<AttachmentMeta>,
+    /// See [`Message::raw_sha256`]; the blob must be stored before the message.
+    pub raw_sha256: Option<String>,
 }
 
 /// A ticket with its customer and messages, as the ticket page and API show it.

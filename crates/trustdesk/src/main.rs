@@ -1,6 +1,10 @@
 //! The `trustdesk` command: parse the command line, load the configuration, and hand over to
 //! the server library. Nothing else lives here.
 
+mod bench_ingest;
+mod import;
+mod mailgate;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use trustdesk_domain::Role;
 use trustdesk_server::auth::reveal;
 use trustdesk_server::error::ErrorChain;
+use trustdesk_server::intake::{IntakeSettings, MailIntake};
 use trustdesk_server::{App, Config, Overrides, open_store, telemetry, tokens};
 
 /// trustdesk: the customer-service desk for online shops that keeps its promises.
@@ -55,10 +60,50 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API
     Openapi,
+    /// Deliver one mail from stdin to trustdesk (for an MTA's pipe transport); exits with a
+    /// sysexits code: 0 stored, 75 try again later, 65 refused
+    Mailgate {
+        /// The server's base URL, like http://127.0.0.1:8080
+        #[arg(long, env = "TRUSTDESK_URL", value_name = "URL")]
+        url: String,
+        /// An API token (role mailgate); prefer --token-file or TRUSTDESK_TOKEN, since
+        /// command lines are visible to every local user
+        #[arg(
+            long,
+            env = "TRUSTDESK_TOKEN",
+            hide_env_values = true,
+            value_name = "TOKEN",
+            conflicts_with = "token_file",
+            required_unless_present = "token_file"
+        )]
+        token: Option<String>,
+        /// A file holding the API token
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+    },
+    /// Take in mail from elsewhere, straight into the database
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Benchmarks: fill a database with a large data set, time searches over it
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// mbox files, Maildir folders or folders of .eml files, through the same intake as the
+    /// inbound endpoint; running it again finds every mail a duplicate
+    Mail {
+        /// Files and folders to import, in this order
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// No progress bar (it is drawn on stderr when that is a terminal)
+        #[arg(long)]
+        no_progress: bool,
     },
 }
 
@@ -82,6 +127,21 @@ enum BenchCommand {
         /// Seed of the generator: the same seed gives the same data set
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Deliver a folder of .eml files to a running server's inbound endpoint as MTAs do (8 at
+    /// once, replies after what they answer); prints the rate and the actions
+    Ingest {
+        /// The folder (see make_mail_corpus.py)
+        dir: PathBuf,
+        /// The server's base URL
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// An API token that may deliver mail
+        #[arg(long, env = "TRUSTDESK_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Deliveries at once
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
     },
     /// Time searches as GET /api/v1/search runs them (median and p90 per query and overall)
     Search {
@@ -124,6 +184,8 @@ enum RoleArg {
     Agent,
     /// Read only
     Viewer,
+    /// Only deliver inbound mail (for `trustdesk mailgate` in an MTA); reads nothing
+    Mailgate,
 }
 
 impl From<RoleArg> for Role {
@@ -132,15 +194,24 @@ impl From<RoleArg> for Role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Agent => Role::Agent,
             RoleArg::Viewer => Role::Viewer,
+            RoleArg::Mailgate => Role::Mailgate,
         }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        print!("{}", trustdesk_server::api::openapi_json());
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Command::Openapi => {
+            print!("{}", trustdesk_server::api::openapi_json());
+            return ExitCode::SUCCESS;
+        }
+        Command::Mailgate {
+            url,
+            token,
+            token_file,
+        } => return run_mailgate(url, token.as_deref(), token_file.as_deref()),
+        _ => {}
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -173,9 +244,67 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { .. } => serve(config).await,
         Command::Token { command } => token(config, command).await,
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::Mailgate { .. } => Ok(()),
         Command::Bench { command } => bench(config, command).await,
+        Command::Import { command } => import(config, command).await,
     }
+}
+
+/// Needs no configuration or database: it runs in the MTA's environment, and its exit code is
+/// all the MTA reads.
+fn run_mailgate(url: &str, token: Option<&str>, token_file: Option<&std::path::Path>) -> ExitCode {
+    let token = match (token, token_file) {
+        (Some(t), _) => t.to_owned(),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(t) => t.trim().to_owned(),
+            Err(e) => {
+                eprintln!("trustdesk mailgate: cannot read {}: {e}", path.display());
+                return ExitCode::from(mailgate::EX_TEMPFAIL);
+            }
+        },
+        (None, None) => {
+            eprintln!("trustdesk mailgate: give --token, --token-file or TRUSTDESK_TOKEN");
+            return ExitCode::from(mailgate::EX_USAGE);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("trustdesk mailgate: cannot start: {e}");
+            return ExitCode::from(mailgate::EX_TEMPFAIL);
+        }
+    };
+    let delivery = runtime.block_on(mailgate::deliver(url, &token));
+    if delivery.code == mailgate::EX_OK {
+        println!("{}", delivery.message);
+    } else {
+        eprintln!("{}", delivery.message);
+    }
+    ExitCode::from(delivery.code)
+}
+
+async fn import(config: Config, command: ImportCommand) -> anyhow::Result<()> {
+    let ImportCommand::Mail { paths, no_progress } = command;
+    let sources = import::sources(&paths)?;
+    let store = open_store(&config.database, &config.data_dir).await?;
+    let intake = MailIntake::new(store.clone(), IntakeSettings::from(&config));
+    let progress = !no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let result = import::import(&intake, &sources, progress).await;
+    store.close().await;
+    let summary = result.context("import failed")?;
+    for line in summary.lines() {
+        println!("{line}");
+    }
+    if summary.failed > 0 {
+        anyhow::bail!(
+            "{} mails could not be stored; run the import again to retry them",
+            summary.failed
+        );
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -194,6 +323,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn bench(config: Config, command: BenchCommand) -> anyhow::Result<()> {
+    if let BenchCommand::Ingest {
+        dir,
+        url,
+        token,
+        concurrency,
+    } = &command
+    {
+        let report = bench_ingest::run(dir, url, token, *concurrency).await?;
+        println!("{}", report.line());
+        return Ok(());
+    }
     let store = open_store(&config.database, &config.data_dir).await?;
     let result = match command {
         BenchCommand::Seed {
@@ -237,6 +377,7 @@ async fn bench(config: Config, command: BenchCommand) -> anyhow::Result<()> {
                     }
                 })
         }
+        BenchCommand::Ingest { .. } => Ok(()),
     };
     store.close().await;
     result.context("benchmark failed")

@@ -7,6 +7,7 @@ mod access;
 mod customers;
 mod durability;
 mod events;
+mod intake;
 mod orders;
 mod promises;
 mod search;
@@ -16,6 +17,7 @@ pub use access::*;
 pub use customers::*;
 pub use durability::*;
 pub use events::*;
+pub use intake::*;
 pub use orders::*;
 pub use promises::*;
 pub use search::*;
@@ -85,6 +87,7 @@ fn message(direction: Direction, author: Author, text: &str) -> NewMessage {
             Direction::Note => DeliveryState::Internal,
         },
         attachments: Vec::new(),
+        raw_sha256: None,
     }
 }
 

@@ -67,6 +67,7 @@ pub async fn ticket_create_returns_thread(store: &dyn Store) {
         channel_message_id: Some("<abc.1043@mail.example>".into()),
         delivery_state: DeliveryState::Received,
         attachments: vec![invoice.clone()],
+        raw_sha256: None,
     };
     let before = now();
     let created = ticket(
@@ -601,6 +602,7 @@ pub async fn add_message_round_trip(store: &dyn Store) {
         channel_message_id: Some("<reply-1@desk.example>".into()),
         delivery_state: DeliveryState::Sent,
         attachments: vec![invoice.clone(), label.clone()],
+        raw_sha256: None,
     };
     let (after, m) = ok(
         store

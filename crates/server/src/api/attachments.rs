@@ -70,6 +70,13 @@ async fn download(
         header::CONTENT_DISPOSITION,
         content_disposition(&meta.filename),
     );
+    download_only(h);
+    Ok(res)
+}
+
+/// The headers that keep a stranger's bytes a download: never sniffed, never rendered with our
+/// origin's rights, never cached by shared caches.
+pub(super) fn download_only(h: &mut axum::http::HeaderMap) {
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -82,7 +89,6 @@ async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
-    Ok(res)
 }
 
 /// The stored type when it is passive content, else `application/octet-stream`.

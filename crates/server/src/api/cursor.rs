@@ -15,6 +15,7 @@ pub enum CursorKind {
     Tickets = b't',
     Customers = b'c',
     Promises = b'p',
+    Quarantine = b'q',
 }
 
 pub fn encode(kind: CursorKind, before: i64) -> String {

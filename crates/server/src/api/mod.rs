@@ -3,6 +3,7 @@
 //! the same routers, so the document cannot miss a route.
 
 pub mod attachments;
+pub mod channels;
 pub mod cursor;
 pub mod customers;
 pub mod input;
@@ -35,7 +36,8 @@ const PUBLIC_PATHS: &[&str] = &["/healthz", "/api/openapi.json"];
         description = "The customer-service desk for online shops that keeps its promises.\n\n\
             Authenticate with `Authorization: Bearer td_…` (create a token with `trustdesk token \
             create`). Roles: `viewer` reads; `agent` also writes tickets, messages and customers; \
-            `admin` also merges customers and manages tokens. Revoked tokens stop working within 10 seconds.\n\n\
+            `admin` also merges customers and manages tokens; `mailgate` only delivers inbound mail \
+            (`POST /api/v1/channels/email/inbound`). Revoked tokens stop working within 10 seconds.\n\n\
             Errors are JSON objects `{\"code\", \"detail\"}` (plus `field` for \
             `validation_failed`); `code` is stable.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
@@ -46,6 +48,7 @@ const PUBLIC_PATHS: &[&str] = &["/healthz", "/api/openapi.json"];
         (name = "customers", description = "People and their identities on each channel"),
         (name = "promises", description = "Every promise made to a customer, pending until kept, broken or cancelled"),
         (name = "search", description = "Full-text search over tickets"),
+        (name = "email", description = "Inbound mail and its quarantine"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "system", description = "Health, metrics and this document"),
     )
@@ -58,6 +61,7 @@ pub fn routes(limits: &Limits, state: Option<&AppState>) -> OpenApiRouter<AppSta
     let mut protected = OpenApiRouter::new()
         .merge(tickets::router(limits))
         .merge(attachments::router())
+        .merge(channels::router(limits))
         .merge(customers::router())
         .merge(promises::router())
         .merge(search::router())

@@ -339,6 +339,9 @@ pub struct MessageView {
     #[schema(value_type = DeliveryStateSchema)]
     pub delivery_state: DeliveryState,
     pub attachments: Vec<AttachmentView>,
+    /// SHA-256 of the raw mail this message arrived as (kept as evidence), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_sha256: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -357,6 +360,7 @@ impl MessageView {
                 .into_iter()
                 .map(|a| AttachmentView::new(a, ticket))
                 .collect(),
+            raw_sha256: m.raw_sha256,
             created_at: m.created_at,
         }
     }

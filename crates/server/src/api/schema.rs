@@ -100,6 +100,12 @@ id_schema!(MessageIdSchema, "MessageId", "msg", "message");
 id_schema!(AgentIdSchema, "AgentId", "agt", "agent");
 id_schema!(AttachmentIdSchema, "AttachmentId", "att", "attachment");
 id_schema!(PromiseIdSchema, "PromiseId", "prm", "promise");
+id_schema!(
+    QuarantineIdSchema,
+    "QuarantineId",
+    "qua",
+    "quarantined mail"
+);
 
 #[cfg(test)]
 mod tests {

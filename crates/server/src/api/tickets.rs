@@ -123,6 +123,7 @@ async fn create_ticket(
             channel_message_id: input::channel_message_id(req.channel_message_id)?,
             delivery_state: DeliveryState::Received,
             attachments: Vec::new(),
+            raw_sha256: None,
         },
         promises,
         actor: auth.actor.clone(),
@@ -350,6 +351,7 @@ async fn add_message(
         channel_message_id: None,
         delivery_state,
         attachments: metas,
+        raw_sha256: None,
     };
     let added = app
         .store()

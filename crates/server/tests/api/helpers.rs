@@ -19,6 +19,8 @@ pub struct TestApp {
     pub admin: String,
     pub agent: String,
     pub viewer: String,
+    /// A `mailgate` token: delivers mail, reads nothing.
+    pub mailgate: String,
     pub store: Arc<dyn Store>,
     pub state: AppState,
     pub shutdown: ShutdownHandle,
@@ -99,7 +101,7 @@ pub async fn start(config: Config, dir: TempDir) -> TestApp {
     let state = app.state().clone();
     let shutdown = app.shutdown_handle();
     let mut secrets = Vec::new();
-    for role in [Role::Admin, Role::Agent, Role::Viewer] {
+    for role in [Role::Admin, Role::Agent, Role::Viewer, Role::Mailgate] {
         let issued = tokens::create_token(store.as_ref(), role.as_str(), role, None)
             .await
             .unwrap();
@@ -112,6 +114,7 @@ pub async fn start(config: Config, dir: TempDir) -> TestApp {
         admin: secrets[0].clone(),
         agent: secrets[1].clone(),
         viewer: secrets[2].clone(),
+        mailgate: secrets[3].clone(),
         store,
         state,
         shutdown,
@@ -192,6 +195,17 @@ impl TestApp {
             Some(token),
             Some(content_type),
             Some(body.to_vec()),
+        )
+        .await
+    }
+
+    /// Delivers a raw mail to the inbound endpoint with the mailgate token.
+    pub async fn deliver(&self, raw: &[u8]) -> Res {
+        self.post_raw(
+            "/api/v1/channels/email/inbound",
+            &self.mailgate,
+            "message/rfc822",
+            raw,
         )
         .await
     }

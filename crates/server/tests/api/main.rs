@@ -4,7 +4,9 @@
 
 mod auth;
 mod bad_input;
+mod corpus;
 mod customers;
+mod email;
 mod helpers;
 mod lifecycle;
 mod postgres;

@@ -84,6 +84,9 @@ async fn the_served_and_committed_documents_are_what_the_code_generates() {
         ("/api/openapi.json", &["get"]),
         ("/api/v1/tokens", &["get", "post"]),
         ("/api/v1/tokens/{id}/revoke", &["post"]),
+        ("/api/v1/channels/email/inbound", &["post"]),
+        ("/api/v1/channels/email/quarantine", &["get"]),
+        ("/api/v1/channels/email/quarantine/{id}/raw", &["get"]),
     ] {
         for m in methods {
             let op = &paths[path][m];
@@ -101,7 +104,7 @@ async fn the_served_and_committed_documents_are_what_the_code_generates() {
     }
     assert_eq!(
         paths.len(),
-        18,
+        21,
         "a route is missing from this test or the document"
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
